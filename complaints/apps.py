@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ComplaintsConfig(AppConfig):
+    name = "complaints"
+    verbose_name = _("投诉")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from complaints import workdays
+        from complaints.models import CalendarDay, CalendarYear
+
+        # An edit by staff takes effect in this process at once (others within the TTL).
+        for model in (CalendarDay, CalendarYear):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    lambda **kw: workdays.clear_cache(),
+                    sender=model,
+                    weak=False,
+                    dispatch_uid=f"calendar-cache-{model.__name__}-{signal}",
+                )

@@ -1,0 +1,18 @@
+"""Models of the core: parties, regions, the working-day calendar and the complaint."""
+
+from .calendar import CalendarDay, CalendarYear
+from .complaint import Complaint, ComplaintEvent, ReferenceCounter
+from .parties import Merchant, Platform, User
+from .regions import Region
+
+__all__ = [
+    "CalendarDay",
+    "CalendarYear",
+    "Complaint",
+    "ComplaintEvent",
+    "Merchant",
+    "Platform",
+    "ReferenceCounter",
+    "Region",
+    "User",
+]

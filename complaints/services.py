@@ -1,0 +1,412 @@
+"""Complaint services: filing, firing transitions and the other recorded actions.
+
+Each service owns its transaction: the row change, its `ComplaintEvent`, the
+`complaint_transitioned` signal (evidence records it) and, after commit only, the
+notifications. The API, the admin, the deadline sweep and the shell all come here.
+"""
+
+from __future__ import annotations
+
+import inspect
+from datetime import date, datetime, timedelta
+from functools import partial
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django_fsm import ConcurrentTransition
+
+from complaints.actors import Actor
+from complaints.choices import Category, Channel, Demand, IssueType, Role, Status
+from complaints.deadlines import RULES, Unit, compute_due, local_date, setting
+from complaints.exceptions import (
+    ConcurrentUpdate,
+    DomainValidationError,
+    NotFound,
+    TransitionConflict,
+    TransitionForbidden,
+    UnknownTransition,
+)
+from complaints.models import Complaint, ComplaintEvent, Platform, Region, User
+from complaints.money import parse_amount
+from complaints.selectors import mediator_least_loaded
+from complaints.signals import complaint_transitioned
+from complaints.validators import validate_region_code
+from complaints.workdays import is_workday
+
+STATUS_FIELD = Complaint._meta.get_field("status")
+TRANSITION_NAMES: tuple[str, ...] = tuple(
+    dict.fromkeys(t.name for t in STATUS_FIELD.get_all_transitions(Complaint))
+)
+
+
+# Reads about transitions.
+
+
+def transitions_available(complaint: Complaint, actor: Actor) -> list[str]:
+    """The transitions `actor` may fire on `complaint` now (state, conditions, permission)."""
+    return [
+        t.name
+        for t in complaint.get_available_status_transitions()
+        if t.has_perm(complaint, actor)
+    ]
+
+
+def require_transition(complaint: Complaint, name: str, actor: Actor) -> None:
+    """Raise unless `actor` may fire `name` now: 409 for the state, 403 for the actor."""
+    if name not in TRANSITION_NAMES:
+        raise UnknownTransition(action=name)
+    available = {t.name: t for t in complaint.get_available_status_transitions()}
+    if name not in available:
+        raise TransitionConflict(
+            action=name,
+            status=complaint.status,
+            allowed=transitions_available(complaint, actor),
+        )
+    if not available[name].has_perm(complaint, actor):
+        raise TransitionForbidden(action=name, role=actor.role)
+
+
+def transition_parameters(name: str) -> dict[str, bool]:
+    """The body fields a transition takes, each mapped to whether it is required."""
+    method = getattr(Complaint, name)
+    params = inspect.signature(inspect.unwrap(method)).parameters
+    return {
+        p.name: p.default is inspect.Parameter.empty
+        for p in params.values()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name not in ("actor", "at")
+    }
+
+
+# Writing.
+
+
+def _lock(complaint_id: int) -> Complaint:
+    try:
+        return (
+            Complaint.objects.select_for_update(of=("self",))
+            .select_related("platform", "merchant")
+            .get(pk=complaint_id)
+        )
+    except Complaint.DoesNotExist:
+        raise NotFound("No such complaint.") from None
+
+
+def _record(
+    complaint: Complaint,
+    *,
+    name: str,
+    actor: Actor,
+    from_status: str,
+    payload: dict,
+) -> ComplaintEvent:
+    """Write the event, let evidence preserve it, and queue notifications after commit."""
+    event = ComplaintEvent.objects.create(
+        complaint=complaint,
+        name=name,
+        from_status=from_status,
+        to_status=complaint.status,
+        payload=payload,
+        **actor.as_event_fields(),
+    )
+    complaint_transitioned.send(
+        sender=Complaint, complaint=complaint, event=event, actor=actor, name=name
+    )
+    from complaints import tasks
+
+    transaction.on_commit(partial(tasks.notify_event.delay, event_id=event.pk))
+    return event
+
+
+def _save(complaint: Complaint) -> None:
+    try:
+        complaint.save()
+    except ConcurrentTransition:
+        raise ConcurrentUpdate("The complaint was changed by someone else; reload it.") from None
+
+
+def _next_reference(day: date) -> str:
+    """`TS` + the filing date + a per-day sequence; one atomic upsert, safe under concurrency."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO complaints_referencecounter (day, last) VALUES (%s, 1) "
+            "ON CONFLICT (day) DO UPDATE SET last = complaints_referencecounter.last + 1 "
+            "RETURNING last",
+            [day],
+        )
+        (sequence,) = cursor.fetchone()
+    return f"TS{day:%Y%m%d}{sequence:04d}"
+
+
+def _require_choice(errors: dict, field: str, value: object, choices) -> None:
+    if value not in choices.values:
+        errors[field] = f"Must be one of: {', '.join(choices.values)}."
+
+
+@transaction.atomic
+def complaint_file(
+    *,
+    consumer: User,
+    platform: str,
+    merchant_name: str,
+    order_number: str,
+    order_date: date,
+    category: str,
+    issue_type: str,
+    amount_paid: object,
+    amount_claimed: object,
+    demand: str,
+    description: str,
+    region: str,
+    channel: str = Channel.WEB,
+    at: datetime | None = None,
+) -> Complaint:
+    """File a complaint for `consumer`; the acceptance clock starts (Order 121 art. 15)."""
+    at = at or timezone.now()
+    if consumer.role != Role.CONSUMER or not consumer.is_active:
+        raise TransitionForbidden(action="file", role=consumer.role)
+    errors: dict[str, str] = {}
+    platform_obj = Platform.objects.filter(code=platform, is_active=True).first()
+    if platform_obj is None:
+        errors["platform"] = f"Unknown platform code '{platform}'."
+    for field, value, limit in (
+        ("merchant_name", merchant_name, 200),
+        ("order_number", order_number, 64),
+        ("description", description, 10000),
+    ):
+        if not str(value or "").strip():
+            errors[field] = "This field is required."
+        elif len(str(value)) > limit:
+            errors[field] = f"At most {limit} characters."
+    _require_choice(errors, "category", category, Category)
+    _require_choice(errors, "issue_type", issue_type, IssueType)
+    _require_choice(errors, "demand", demand, Demand)
+    _require_choice(errors, "channel", channel, Channel)
+    if not isinstance(order_date, date):
+        errors["order_date"] = "A date (YYYY-MM-DD) is required."
+    elif order_date > local_date(at):
+        errors["order_date"] = "The order date is in the future."
+    amounts = {}
+    for field, value in (("amount_paid", amount_paid), ("amount_claimed", amount_claimed)):
+        try:
+            amounts[field] = parse_amount(value, field)
+        except DomainValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.errors.items()})
+    region = str(region or "")
+    region_unverified = False
+    try:
+        validate_region_code(region)
+    except Exception:  # noqa: BLE001 - django ValidationError; message below
+        errors["region"] = "A six-digit GB/T 2260 county code is required."
+    else:
+        if not Region.objects.filter(code=region[:2]).exists():
+            errors["region"] = f"No province has the code {region[:2]}."
+        else:
+            # A newer code than our copy of GB/T 2260: accept, and flag it for staff.
+            region_unverified = not Region.objects.filter(code=region).exists()
+    if errors:
+        raise DomainValidationError(errors)
+
+    complaint = Complaint(
+        reference=_next_reference(local_date(at)),
+        consumer=consumer,
+        platform=platform_obj,
+        merchant_name=merchant_name.strip(),
+        order_number=order_number.strip(),
+        order_date=order_date,
+        category=category,
+        issue_type=issue_type,
+        demand=demand,
+        amount_paid=amounts["amount_paid"],
+        amount_claimed=amounts["amount_claimed"],
+        description=description.strip(),
+        region=region,
+        region_unverified=region_unverified,
+        channel=channel,
+        filed_at=at,
+    )
+    complaint._set_due("acceptance_due", "acceptance", at)
+    complaint.save()
+    _record(
+        complaint,
+        name="filed",
+        actor=Actor.of_user(consumer),
+        from_status="",
+        payload={
+            "platform": platform_obj.code,
+            "merchant_name": complaint.merchant_name,
+            "order_number": complaint.order_number,
+            "order_date": order_date.isoformat(),
+            "category": category,
+            "issue_type": issue_type,
+            "demand": demand,
+            "amount_paid": str(complaint.amount_paid),
+            "amount_claimed": str(complaint.amount_claimed),
+            "description": complaint.description,
+            "region": region,
+            "channel": channel,
+            "acceptance_due": complaint.acceptance_due.isoformat(),
+        },
+    )
+    return complaint
+
+
+@transaction.atomic
+def complaint_transition(
+    *,
+    complaint_id: int,
+    name: str,
+    actor: Actor,
+    at: datetime | None = None,
+    params: dict | None = None,
+) -> Complaint:
+    """Fire transition `name` on a complaint as `actor`, with its body fields in `params`."""
+    at = at or timezone.now()
+    params = dict(params or {})
+    complaint = _lock(complaint_id)
+    complaint.set_clock(at)
+    require_transition(complaint, name, actor)
+    accepted = transition_parameters(name)
+    unknown = sorted(set(params) - set(accepted))
+    missing = sorted(k for k, required in accepted.items() if required and k not in params)
+    if unknown or missing:
+        errors = {k: "Unexpected field." for k in unknown}
+        errors.update({k: "This field is required." for k in missing})
+        raise DomainValidationError(errors)
+
+    from_status = complaint.status
+    payload = getattr(complaint, name)(actor=actor, at=at, **params)
+    if complaint.status == Status.MEDIATING and from_status != Status.MEDIATING:
+        complaint.mediator = mediator_least_loaded(category=complaint.category)
+        payload["mediator"] = complaint.mediator.username if complaint.mediator else None
+    _save(complaint)
+    _record(complaint, name=name, actor=actor, from_status=from_status, payload=payload)
+    return complaint
+
+
+def _action(
+    complaint_id: int,
+    *,
+    name: str,
+    actor: Actor,
+    allowed_status: tuple[str, ...],
+    permitted,
+    apply,
+) -> Complaint:
+    """A recorded action that is not a state change: check, apply, save, write the event."""
+    complaint = _lock(complaint_id)
+    if complaint.status not in allowed_status:
+        raise TransitionConflict(
+            action=name, status=complaint.status, allowed=transitions_available(complaint, actor)
+        )
+    if not permitted(complaint):
+        raise TransitionForbidden(action=name, role=actor.role)
+    payload = apply(complaint)
+    _save(complaint)
+    _record(complaint, name=name, actor=actor, from_status=complaint.status, payload=payload)
+    return complaint
+
+
+def _pause_length(rule_key: str, start: date, end: date) -> int:
+    """How many counted units (days or working days) lie in (start, end]."""
+    if RULES[rule_key].unit is Unit.DAYS:
+        return max((end - start).days, 0)
+    return sum(1 for i in range(1, (end - start).days + 1) if is_workday(start + timedelta(i)))
+
+
+@transaction.atomic
+def mediation_pause(*, complaint_id: int, actor: Actor, reason: str, at: datetime | None = None):
+    """Stop the mediation clock while testing or appraisal runs (Order 121 art. 22)."""
+    at = at or timezone.now()
+    if not str(reason or "").strip():
+        raise DomainValidationError({"reason": "This field is required."})
+
+    def apply(c: Complaint) -> dict:
+        if c.mediation_paused_at is not None:
+            raise DomainValidationError({"reason": "The mediation clock is already paused."})
+        c.mediation_paused_at = at
+        return {"reason": reason.strip()}
+
+    return _action(
+        complaint_id, name="mediation_paused", actor=actor, allowed_status=(Status.MEDIATING,),
+        permitted=lambda c: actor.is_mediator_of(c) or actor.is_staff_member, apply=apply,
+    )
+
+
+@transaction.atomic
+def mediation_resume(*, complaint_id: int, actor: Actor, at: datetime | None = None):
+    """Restart the mediation clock; the paused time is added to the mediation deadline."""
+    at = at or timezone.now()
+
+    def apply(c: Complaint) -> dict:
+        if c.mediation_paused_at is None:
+            raise DomainValidationError({"status": "The mediation clock is not paused."})
+        rule = c.deadline_basis.get("mediation_due", "mediation")
+        paused = _pause_length(rule, local_date(c.mediation_paused_at), local_date(at))
+        c.mediation_paused_days += paused
+        c.mediation_paused_at = None
+        c.mediation_due = compute_due(
+            rule, c.accepted_at or c.mediation_started_at, RULES[rule].count + c.mediation_paused_days
+        )
+        return {"paused": paused, "unit": RULES[rule].unit.value,
+                "mediation_due": c.mediation_due.isoformat()}
+
+    return _action(
+        complaint_id, name="mediation_resumed", actor=actor, allowed_status=(Status.MEDIATING,),
+        permitted=lambda c: actor.is_mediator_of(c) or actor.is_staff_member, apply=apply,
+    )
+
+
+@transaction.atomic
+def mediator_reassign(*, complaint_id: int, actor: Actor, mediator: User, reason: str):
+    """Staff hand a case to another mediator, with a reason."""
+    if mediator.role != Role.MEDIATOR or not mediator.is_active:
+        raise DomainValidationError({"mediator": "Not an active mediator."})
+    if not str(reason or "").strip():
+        raise DomainValidationError({"reason": "This field is required."})
+
+    def apply(c: Complaint) -> dict:
+        previous = c.mediator.username if c.mediator else None
+        c.mediator = mediator
+        return {"from": previous, "to": mediator.username, "reason": reason.strip()}
+
+    return _action(
+        complaint_id, name="mediator_reassigned", actor=actor, allowed_status=(Status.MEDIATING,),
+        permitted=lambda c: actor.is_staff_member, apply=apply,
+    )
+
+
+@transaction.atomic
+def fulfilment_report(*, complaint_id: int, actor: Actor, note: str = "", at: datetime | None = None):
+    """The platform reports the remedy done; the consumer may object within the window."""
+    at = at or timezone.now()
+
+    def apply(c: Complaint) -> dict:
+        if c.fulfilment_reported_at is not None:
+            raise DomainValidationError({"status": "Fulfilment has already been reported."})
+        c.fulfilment_reported_at = at
+        c._set_due("objection_due", "fulfilment_objection", at, setting("FULFILMENT_OBJECTION_DAYS"))
+        return {"note": str(note or "").strip(), "objection_due": c.objection_due.isoformat()}
+
+    return _action(
+        complaint_id, name="fulfilment_reported", actor=actor, allowed_status=(Status.SETTLED,),
+        permitted=lambda c: actor.is_platform_of(c), apply=apply,
+    )
+
+
+@transaction.atomic
+def fulfilment_object(*, complaint_id: int, actor: Actor, reason: str, at: datetime | None = None):
+    """The consumer says the remedy did not arrive; the case goes back to a person."""
+    if not str(reason or "").strip():
+        raise DomainValidationError({"reason": "This field is required."})
+
+    def apply(c: Complaint) -> dict:
+        c.objection_due = None
+        c.fulfilment_reported_at = None
+        c.fulfilment_missed = True
+        return {"reason": reason.strip(), "advance_compensation_eligible":
+                c.advance_compensation_eligible}
+
+    return _action(
+        complaint_id, name="fulfilment_objected", actor=actor, allowed_status=(Status.SETTLED,),
+        permitted=lambda c: actor.is_consumer_of(c), apply=apply,
+    )

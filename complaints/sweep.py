@@ -1,0 +1,165 @@
+"""The deadline sweep: apply what each passed deadline means, idempotently and in batches.
+
+Every rule selects complaints by state and due time (indexed), locks a batch with
+`SKIP LOCKED` so that several sweeps share the work instead of repeating it, and
+handles each complaint in its own savepoint through the ordinary services: a
+second run finds nothing left to do, and one bad row does not stop the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from complaints.actors import Actor
+from complaints.choices import FailReason, Status
+from complaints.deadlines import compute_due, setting
+from complaints.exceptions import WeiquanError
+from complaints.models import Complaint
+from complaints.services import _action, complaint_transition
+
+logger = logging.getLogger(__name__)
+SYSTEM = Actor.system("deadline-sweep")
+
+
+@dataclass(frozen=True)
+class SweepRule:
+    name: str
+    query: Callable[[datetime], Q]
+    order_by: str
+    apply: Callable[[int, datetime], object]
+
+
+def _flag_acceptance_overdue(complaint_id: int, now: datetime) -> None:
+    def apply(c: Complaint) -> dict:
+        c.acceptance_overdue = True
+        return {"acceptance_due": c.acceptance_due.isoformat()}
+
+    _action(complaint_id, name="acceptance_overdue", actor=SYSTEM,
+            allowed_status=(Status.SUBMITTED,), permitted=lambda c: True, apply=apply)
+
+
+def _remind_proposal(complaint_id: int, now: datetime) -> None:
+    days = setting("PROPOSAL_REMINDER_DAYS_BEFORE")
+
+    def apply(c: Complaint) -> dict:
+        c.proposal_reminded_at = now
+        # The consumer always gets the reminder window, even if the sweep ran late.
+        floor = compute_due("proposal_decision", now, days)
+        if c.proposal_due < floor:
+            c.proposal_due = floor
+        return {"proposal_due": c.proposal_due.isoformat()}
+
+    _action(complaint_id, name="proposal_reminder", actor=SYSTEM,
+            allowed_status=(Status.RESPONDED,), permitted=lambda c: True, apply=apply)
+
+
+def _flag_fulfilment_missed(complaint_id: int, now: datetime) -> None:
+    def apply(c: Complaint) -> dict:
+        c.fulfilment_missed = True
+        return {"fulfilment_due": c.fulfilment_due.isoformat(),
+                "advance_compensation_eligible": c.advance_compensation_eligible}
+
+    _action(complaint_id, name="fulfilment_missed", actor=SYSTEM,
+            allowed_status=(Status.SETTLED,), permitted=lambda c: True, apply=apply)
+
+
+def _fire(name: str, **params) -> Callable[[int, datetime], object]:
+    def run(complaint_id: int, now: datetime) -> object:
+        return complaint_transition(complaint_id=complaint_id, name=name, actor=SYSTEM, at=now,
+                                    params=params)
+
+    return run
+
+
+RULES: tuple[SweepRule, ...] = (
+    SweepRule(
+        "acceptance_overdue",
+        lambda now: Q(status=Status.SUBMITTED, acceptance_due__lt=now, acceptance_overdue=False),
+        "acceptance_due",
+        _flag_acceptance_overdue,
+    ),
+    SweepRule(
+        "escalate",
+        lambda now: Q(status=Status.AWAITING_RESPONSE, response_due__lt=now),
+        "response_due",
+        _fire("escalate"),
+    ),
+    SweepRule(
+        "proposal_reminder",
+        lambda now: Q(
+            status=Status.RESPONDED,
+            proposal_reminded_at__isnull=True,
+            proposal_due__lt=now + timedelta(days=setting("PROPOSAL_REMINDER_DAYS_BEFORE")),
+        ),
+        "proposal_due",
+        _remind_proposal,
+    ),
+    SweepRule(
+        "close_no_reply",
+        lambda now: Q(status=Status.RESPONDED, proposal_reminded_at__isnull=False,
+                      proposal_due__lt=now),
+        "proposal_due",
+        _fire("close_no_reply"),
+    ),
+    SweepRule(
+        "fail_mediation",
+        lambda now: Q(status=Status.MEDIATING, mediation_paused_at__isnull=True,
+                      mediation_due__lt=now),
+        "mediation_due",
+        _fire("fail_mediation", reason_code=FailReason.TIME_LIMIT,
+              reason="调解期限届满，调解终止。"),
+    ),
+    SweepRule(
+        "confirm_fulfilment",
+        lambda now: Q(status=Status.SETTLED, objection_due__lt=now),
+        "objection_due",
+        _fire("confirm_fulfilment"),
+    ),
+    SweepRule(
+        "fulfilment_missed",
+        lambda now: Q(status=Status.SETTLED, fulfilment_due__lt=now, fulfilment_missed=False,
+                      fulfilment_reported_at__isnull=True),
+        "fulfilment_due",
+        _flag_fulfilment_missed,
+    ),
+)
+
+
+def _lock_batch(rule: SweepRule, now: datetime, size: int, failed: set[int]) -> list[int]:
+    qs = Complaint.objects.filter(rule.query(now)).exclude(pk__in=failed).order_by(rule.order_by)
+    if connection.features.has_select_for_update_skip_locked:
+        qs = qs.select_for_update(skip_locked=True)
+    return list(qs.values_list("pk", flat=True)[:size])
+
+
+def sweep_deadlines(*, now: datetime | None = None, batch_size: int | None = None) -> Counter:
+    """Apply every deadline passed by `now`; return how many complaints each rule changed."""
+    now = now or timezone.now()
+    size = batch_size or setting("SWEEP_BATCH_SIZE")
+    done: Counter = Counter()
+    for rule in RULES:
+        failed: set[int] = set()
+        while True:
+            with transaction.atomic():
+                batch = _lock_batch(rule, now, size, failed)
+                for complaint_id in batch:
+                    try:
+                        with transaction.atomic():
+                            rule.apply(complaint_id, now)
+                        done[rule.name] += 1
+                    except WeiquanError as exc:
+                        failed.add(complaint_id)
+                        done["failed"] += 1
+                        logger.warning("sweep %s skipped complaint %s: %s", rule.name,
+                                       complaint_id, exc)
+            if len(batch) < size:
+                break
+    return done

@@ -1,0 +1,70 @@
+"""Reach any complaint state through the real services (the status field is protected)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from complaints.actors import Actor
+from complaints.models import Complaint, User
+from complaints.services import complaint_file, complaint_transition
+from tests.conftest import FILING
+
+PATHS: dict[str, list[tuple[str, str, dict]]] = {
+    "submitted": [],
+    "rejected": [("reject", "staff", {"reason_code": "out_of_remit", "reason": "不属于本部门管辖"})],
+    "awaiting_response": [("accept", "staff", {})],
+    "responded": [
+        ("accept", "staff", {}),
+        ("respond", "platform", {"resolution": "refund", "amount": "500.00",
+                                 "message": "同意退款500元"}),
+    ],
+    "settled": [
+        ("accept", "staff", {}),
+        ("respond", "platform", {"resolution": "refund", "amount": "500.00",
+                                 "message": "同意退款500元"}),
+        ("accept_proposal", "consumer", {}),
+    ],
+    "mediating": [
+        ("accept", "staff", {}),
+        ("respond", "platform", {"resolution": "decline", "message": "商品无质量问题"}),
+        ("decline_proposal", "consumer", {}),
+    ],
+    "withdrawn": [("withdraw", "consumer", {})],
+}
+PATHS["compensating"] = PATHS["mediating"] + [("start_compensation", "mediator", {"amount": "300.00"})]
+PATHS["closed"] = PATHS["settled"] + [("confirm_fulfilment", "consumer", {})]
+
+
+def actor_for(role: str, complaint: Complaint, staff: User | None = None) -> Actor:
+    if role == "staff":
+        return Actor.of_user(staff or User.objects.get_or_create(username="staff-auto", defaults={"role": "staff"})[0])
+    if role == "platform":
+        return Actor.of_platform(complaint.platform)
+    if role == "consumer":
+        return Actor.of_user(complaint.consumer)
+    if role == "mediator":
+        complaint.refresh_from_db()
+        return Actor.of_user(complaint.mediator)
+    return Actor.system()
+
+
+def complaint_in(state: str, *, consumer: User, platform_code: str, at: datetime | None = None,
+                 **overrides) -> Complaint:
+    """File a complaint and walk it to `state` through the services, one hour per step."""
+    from django.utils import timezone
+
+    when = at or timezone.now()
+    data = {**FILING, **overrides}
+    complaint = complaint_file(consumer=consumer, platform=platform_code, at=when, **data)
+    for name, role, params in PATHS[state]:
+        when = when + timedelta(hours=1)
+        complaint = complaint_transition(
+            complaint_id=complaint.pk, name=name, actor=actor_for(role, complaint), at=when,
+            params=params,
+        )
+    complaint.refresh_from_db()
+    return complaint
+
+
+__all__ = ["Decimal", "PATHS", "actor_for", "complaint_in"]
