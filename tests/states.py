@@ -55,7 +55,7 @@ def complaint_in(state: str, *, consumer: User, platform_code: str, at: datetime
     from django.utils import timezone
 
     when = at or timezone.now()
-    data = {**FILING, **overrides}
+    data = {**FILING, "order_date": timezone.localdate(when) - timedelta(days=5), **overrides}
     complaint = complaint_file(consumer=consumer, platform=platform_code, at=when, **data)
     for name, role, params in PATHS[state]:
         when = when + timedelta(hours=1)
