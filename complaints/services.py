@@ -26,7 +26,7 @@ from complaints.exceptions import (
     TransitionForbidden,
     UnknownTransition,
 )
-from complaints.models import Complaint, ComplaintEvent, Platform, Region, User
+from complaints.models import Complaint, ComplaintEvent, Merchant, Platform, Region, User
 from complaints.money import parse_amount
 from complaints.selectors import mediator_least_loaded
 from complaints.signals import complaint_transitioned
@@ -98,6 +98,7 @@ def _record(
     actor: Actor,
     from_status: str,
     payload: dict,
+    at: datetime,
 ) -> ComplaintEvent:
     """Write the event, let evidence preserve it, and queue notifications after commit."""
     event = ComplaintEvent.objects.create(
@@ -106,6 +107,7 @@ def _record(
         from_status=from_status,
         to_status=complaint.status,
         payload=payload,
+        created_at=at,
         **actor.as_event_fields(),
     )
     complaint_transitioned.send(
@@ -113,7 +115,8 @@ def _record(
     )
     from complaints import tasks
 
-    transaction.on_commit(partial(tasks.notify_event.delay, event_id=event.pk))
+    # robust: the change is committed; a broker hiccup must not turn it into an error.
+    transaction.on_commit(partial(tasks.notify_event.delay, event_id=event.pk), robust=True)
     return event
 
 
@@ -246,6 +249,7 @@ def complaint_file(
             "channel": channel,
             "acceptance_due": complaint.acceptance_due.isoformat(),
         },
+        at=at,
     )
     return complaint
 
@@ -265,6 +269,9 @@ def complaint_transition(
     complaint = _lock(complaint_id)
     complaint.set_clock(at)
     require_transition(complaint, name, actor)
+    # The platform's answer may identify the merchant (CRPL art. 44): name, credit
+    # code, address, contact. Without it the merchant counts as unidentified.
+    merchant_data = params.pop("merchant", None) if name == "respond" else None
     accepted = transition_parameters(name)
     unknown = sorted(set(params) - set(accepted))
     missing = sorted(k for k, required in accepted.items() if required and k not in params)
@@ -275,12 +282,44 @@ def complaint_transition(
 
     from_status = complaint.status
     payload = getattr(complaint, name)(actor=actor, at=at, **params)
+    if merchant_data:
+        complaint.merchant = _merchant_from(complaint.platform, merchant_data)
+        payload["merchant"] = {k: merchant_data.get(k, "") for k in MERCHANT_FIELDS}
     if complaint.status == Status.MEDIATING and from_status != Status.MEDIATING:
         complaint.mediator = mediator_least_loaded(category=complaint.category)
         payload["mediator"] = complaint.mediator.username if complaint.mediator else None
     _save(complaint)
-    _record(complaint, name=name, actor=actor, from_status=from_status, payload=payload)
+    _record(complaint, name=name, actor=actor, from_status=from_status, payload=payload, at=at)
     return complaint
+
+
+MERCHANT_FIELDS = ("name", "credit_code", "address", "contact")
+
+
+def _merchant_from(platform: Platform, data: dict) -> Merchant:
+    """Find or record the merchant the platform names; a credit code identifies it."""
+    from django.core.exceptions import ValidationError
+
+    values = {k: str(data.get(k) or "").strip() for k in MERCHANT_FIELDS}
+    if not values["name"]:
+        raise DomainValidationError({"merchant.name": "This field is required."})
+    values["credit_code"] = values["credit_code"].upper()
+    merchant = None
+    if values["credit_code"]:
+        merchant = Merchant.objects.filter(platform=platform,
+                                           credit_code=values["credit_code"]).first()
+    if merchant is None:
+        merchant = Merchant(platform=platform)
+    for key, value in values.items():
+        if value:
+            setattr(merchant, key, value)
+    try:
+        merchant.full_clean(exclude=["platform"], validate_unique=False)
+    except ValidationError as exc:
+        raise DomainValidationError(
+            {f"merchant.{k}": v for k, v in exc.message_dict.items()}) from None
+    merchant.save()
+    return merchant
 
 
 def _action(
@@ -291,6 +330,7 @@ def _action(
     allowed_status: tuple[str, ...],
     permitted,
     apply,
+    at: datetime | None = None,
 ) -> Complaint:
     """A recorded action that is not a state change: check, apply, save, write the event."""
     complaint = _lock(complaint_id)
@@ -302,7 +342,8 @@ def _action(
         raise TransitionForbidden(action=name, role=actor.role)
     payload = apply(complaint)
     _save(complaint)
-    _record(complaint, name=name, actor=actor, from_status=complaint.status, payload=payload)
+    _record(complaint, name=name, actor=actor, from_status=complaint.status, payload=payload,
+            at=at or timezone.now())
     return complaint
 
 
@@ -328,7 +369,7 @@ def mediation_pause(*, complaint_id: int, actor: Actor, reason: str, at: datetim
 
     return _action(
         complaint_id, name="mediation_paused", actor=actor, allowed_status=(Status.MEDIATING,),
-        permitted=lambda c: actor.is_mediator_of(c) or actor.is_staff_member, apply=apply,
+        permitted=lambda c: actor.is_mediator_of(c) or actor.is_staff_member, apply=apply, at=at,
     )
 
 
@@ -352,7 +393,7 @@ def mediation_resume(*, complaint_id: int, actor: Actor, at: datetime | None = N
 
     return _action(
         complaint_id, name="mediation_resumed", actor=actor, allowed_status=(Status.MEDIATING,),
-        permitted=lambda c: actor.is_mediator_of(c) or actor.is_staff_member, apply=apply,
+        permitted=lambda c: actor.is_mediator_of(c) or actor.is_staff_member, apply=apply, at=at,
     )
 
 
@@ -389,13 +430,14 @@ def fulfilment_report(*, complaint_id: int, actor: Actor, note: str = "", at: da
 
     return _action(
         complaint_id, name="fulfilment_reported", actor=actor, allowed_status=(Status.SETTLED,),
-        permitted=lambda c: actor.is_platform_of(c), apply=apply,
+        permitted=lambda c: actor.is_platform_of(c), apply=apply, at=at,
     )
 
 
 @transaction.atomic
 def fulfilment_object(*, complaint_id: int, actor: Actor, reason: str, at: datetime | None = None):
     """The consumer says the remedy did not arrive; the case goes back to a person."""
+    at = at or timezone.now()
     if not str(reason or "").strip():
         raise DomainValidationError({"reason": "This field is required."})
 
@@ -408,5 +450,5 @@ def fulfilment_object(*, complaint_id: int, actor: Actor, reason: str, at: datet
 
     return _action(
         complaint_id, name="fulfilment_objected", actor=actor, allowed_status=(Status.SETTLED,),
-        permitted=lambda c: actor.is_consumer_of(c), apply=apply,
+        permitted=lambda c: actor.is_consumer_of(c), apply=apply, at=at,
     )

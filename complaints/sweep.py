@@ -43,7 +43,7 @@ def _flag_acceptance_overdue(complaint_id: int, now: datetime) -> None:
         return {"acceptance_due": c.acceptance_due.isoformat()}
 
     _action(complaint_id, name="acceptance_overdue", actor=SYSTEM,
-            allowed_status=(Status.SUBMITTED,), permitted=lambda c: True, apply=apply)
+            allowed_status=(Status.SUBMITTED,), permitted=lambda c: True, apply=apply, at=now)
 
 
 def _remind_proposal(complaint_id: int, now: datetime) -> None:
@@ -58,7 +58,7 @@ def _remind_proposal(complaint_id: int, now: datetime) -> None:
         return {"proposal_due": c.proposal_due.isoformat()}
 
     _action(complaint_id, name="proposal_reminder", actor=SYSTEM,
-            allowed_status=(Status.RESPONDED,), permitted=lambda c: True, apply=apply)
+            allowed_status=(Status.RESPONDED,), permitted=lambda c: True, apply=apply, at=now)
 
 
 def _flag_fulfilment_missed(complaint_id: int, now: datetime) -> None:
@@ -68,7 +68,7 @@ def _flag_fulfilment_missed(complaint_id: int, now: datetime) -> None:
                 "advance_compensation_eligible": c.advance_compensation_eligible}
 
     _action(complaint_id, name="fulfilment_missed", actor=SYSTEM,
-            allowed_status=(Status.SETTLED,), permitted=lambda c: True, apply=apply)
+            allowed_status=(Status.SETTLED,), permitted=lambda c: True, apply=apply, at=now)
 
 
 def _fire(name: str, **params) -> Callable[[int, datetime], object]:

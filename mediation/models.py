@@ -54,4 +54,4 @@ class GuaranteeDepositEntry(models.Model):
 def deposit_balance(platform: Platform) -> Decimal:
     """The balance is the sum of the entries, never a stored total."""
     total = GuaranteeDepositEntry.objects.filter(platform=platform).aggregate(s=Sum("amount"))["s"]
-    return total or Decimal("0.00")
+    return (total or Decimal("0")).quantize(Decimal("0.01"))
