@@ -111,6 +111,14 @@ def _choice(value: object, field: str, choices: type[models.TextChoices]) -> str
     return str(value)
 
 
+# A deadline stops binding while this field is set.
+DEADLINE_SUSPENDED_BY = {
+    "mediation_due": "mediation_paused_at",
+    "fulfilment_due": "fulfilment_reported_at",
+    "notice_due": "parties_notified_at",
+}
+
+
 class ReferenceCounter(models.Model):
     """The last sequence number issued for a day's complaint references."""
 
@@ -276,10 +284,19 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         return self.platform.advance_compensation_committed or not self.merchant_identified
 
     def deadlines(self) -> list[dict]:
-        """The deadlines set on this complaint, with the rule and legal basis of each."""
+        """The deadlines that bind now, each with its rule and legal basis.
+
+        A paused mediation clock, fulfilment the platform has reported and a notice
+        already sent do not bind; only the art. 23 notice outlives an open case.
+        """
         result = []
         for field, rule_key in self.deadline_basis.items():
             due = getattr(self, field, None)
+            suspended_by = DEADLINE_SUSPENDED_BY.get(field)
+            if suspended_by and getattr(self, suspended_by) is not None:
+                continue
+            if field != "notice_due" and self.is_terminal:
+                continue
             if due is not None:
                 result.append(
                     {"name": field.removesuffix("_due"), "due_at": due, "rule": rule_key,
