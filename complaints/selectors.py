@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
+from complaints.actors import Actor
 from complaints.choices import Role, Status
 from complaints.models import Complaint, Region, User
 
@@ -39,19 +40,24 @@ def mediator_least_loaded(*, category: str) -> User | None:
     return None
 
 
-def complaints_visible_to(user: User) -> QuerySet[Complaint]:
-    """Complaints a logged-in user may see: the one place where scoping is decided."""
+def complaints_visible_to(actor: Actor) -> QuerySet[Complaint]:
+    """Complaints `actor` may see: the one place where scoping is decided.
+
+    Consumer: own; platform: against it; staff: all; mediator: assigned;
+    regulator: its region prefix. Anyone else, or an inactive user: none.
+    """
     qs = Complaint.objects.select_related("platform", "merchant", "consumer", "mediator")
-    if not user.is_authenticated or not user.is_active:
+    user = actor.user
+    if actor.role == Role.PLATFORM:
+        return qs.filter(platform=actor.platform) if actor.platform else qs.none()
+    if user is None or not user.is_active:
         return qs.none()
-    if user.role == Role.STAFF:
+    if actor.role == Role.STAFF:
         return qs
-    if user.role == Role.CONSUMER:
+    if actor.role == Role.CONSUMER:
         return qs.filter(consumer=user)
-    if user.role == Role.PLATFORM and user.platform_id:
-        return qs.filter(platform_id=user.platform_id)
-    if user.role == Role.MEDIATOR:
+    if actor.role == Role.MEDIATOR:
         return qs.filter(mediator=user)
-    if user.role == Role.REGULATOR and user.region_prefix:
+    if actor.role == Role.REGULATOR and user.region_prefix:
         return qs.filter(region__startswith=user.region_prefix)
     return qs.none()

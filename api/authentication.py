@@ -1,0 +1,58 @@
+"""Who is calling: a platform by `Authorization: Api-Key <key>`, or a user by session."""
+
+from __future__ import annotations
+
+from rest_framework import authentication, exceptions
+
+from api.keys import api_key_authenticate
+from api.models import ApiKey
+from complaints.actors import Actor
+from complaints.choices import Role
+
+
+class PlatformClient:
+    """The request.user of a platform's API call: no person, the platform itself."""
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+    is_staff = False
+    is_superuser = False
+    role = Role.PLATFORM
+
+    def __init__(self, api_key: ApiKey) -> None:
+        self.api_key = api_key
+        self.platform = api_key.platform
+        self.platform_id = api_key.platform_id
+        self.pk = None
+        self.username = f"api-key:{api_key.prefix}"
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    keyword = "Api-Key"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        scheme, _, raw = header.partition(" ")
+        if scheme.lower() != self.keyword.lower():
+            return None
+        key = api_key_authenticate(raw.strip())
+        if key is None:
+            raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
+        return PlatformClient(key), key
+
+    def authenticate_header(self, request):
+        return self.keyword
+
+
+def actor_of(request) -> Actor:
+    """The domain actor behind a DRF request."""
+    user = request.user
+    if isinstance(user, PlatformClient):
+        return Actor.of_platform(user.platform, label=user.username)
+    return Actor.of_user(user)

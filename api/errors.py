@@ -1,0 +1,122 @@
+"""The one mapping from errors to HTTP: RFC 9457 `application/problem+json` bodies.
+
+Domain errors carry a stable `code` and fields; this module alone decides their
+status and title. Views never build error bodies.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, JsonResponse
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
+from rest_framework import exceptions as drf
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from complaints import exceptions as domain
+
+logger = logging.getLogger("api.errors")
+PROBLEM = "application/problem+json"
+TYPE_BASE = "https://weiquan.example/problems/"
+
+# code -> (status, title)
+DOMAIN_STATUS: dict[type[domain.WeiquanError], tuple[int, str]] = {
+    domain.DomainValidationError: (422, "The request breaks a rule"),
+    domain.TransitionConflict: (409, "Not allowed in the current state"),
+    domain.ConcurrentUpdate: (409, "Changed by someone else"),
+    domain.TransitionForbidden: (403, "Not yours to do"),
+    domain.UnknownTransition: (404, "No such transition"),
+    domain.NotFound: (404, "Not found"),
+}
+
+
+def problem(status: int, code: str, title: str, detail: str = "", request=None,
+            **extra) -> dict:
+    body = {
+        "type": TYPE_BASE + code,
+        "title": title,
+        "status": status,
+        "detail": detail or title,
+        "code": code,
+    }
+    if request is not None:
+        body["instance"] = request.path
+        request_id = getattr(request, "request_id", None)
+        if request_id:
+            body["request_id"] = request_id
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return body
+
+
+def _field_errors(detail) -> dict:
+    if isinstance(detail, dict):
+        return {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()}
+    return {"non_field_errors": [str(m) for m in (detail if isinstance(detail, list) else [detail])]}
+
+
+def _domain_problem(exc: domain.WeiquanError, request) -> tuple[int, dict]:
+    for cls in type(exc).__mro__:
+        if cls in DOMAIN_STATUS:
+            status, title = DOMAIN_STATUS[cls]
+            break
+    else:
+        status, title = 400, "Bad request"
+    extra = dict(exc.fields)
+    if "status" in extra:  # the complaint's state, not the HTTP status
+        extra["current_status"] = extra.pop("status")
+    if isinstance(exc, domain.DomainValidationError):
+        extra = {"errors": exc.errors}
+    return status, problem(status, exc.code, title, exc.message, request, **extra)
+
+
+def problem_exception_handler(exc, context):
+    """DRF's exception handler: everything becomes problem+json; the transaction rolls back."""
+    request = context.get("request")
+    headers = {}
+    if isinstance(exc, domain.WeiquanError):
+        status, body = _domain_problem(exc, request)
+    elif isinstance(exc, ConcurrentTransition):
+        status, body = 409, problem(409, "concurrent_update", "Changed by someone else",
+                                    str(exc), request)
+    elif isinstance(exc, TransitionNotAllowed):
+        status, body = 409, problem(409, "transition_conflict",
+                                    "Not allowed in the current state", str(exc), request)
+    elif isinstance(exc, Http404):
+        status, body = 404, problem(404, "not_found", "Not found", "", request)
+    elif isinstance(exc, DjangoPermissionDenied):
+        status, body = 403, problem(403, "permission_denied", "Forbidden", "", request)
+    elif isinstance(exc, drf.APIException):
+        status = exc.status_code
+        code = exc.default_code if not isinstance(exc.get_codes(), str) else exc.get_codes()
+        if isinstance(exc, drf.ValidationError):
+            body = problem(400, "invalid", "Invalid request body",
+                           "One or more fields are invalid.", request,
+                           errors=_field_errors(exc.detail))
+        else:
+            body = problem(status, str(code), str(exc.default_detail), str(exc.detail), request)
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None) is not None:
+            headers["Retry-After"] = str(int(exc.wait) + 1)
+    else:
+        return None  # an unexpected error: Django's 500 handler (below) answers
+    set_rollback()
+    response = Response(body, status=status, headers=headers, content_type=PROBLEM)
+    return response
+
+
+def _page_problem(request, status: int, code: str, title: str) -> JsonResponse:
+    return JsonResponse(problem(status, code, title, "", request), status=status,
+                        content_type=PROBLEM, json_dumps_params={"ensure_ascii": False})
+
+
+def api_404(request, exception=None):
+    return _page_problem(request, 404, "not_found", "Not found")
+
+
+def api_500(request):
+    logger.error("unhandled error on %s request_id=%s", request.path,
+                 getattr(request, "request_id", "-"))
+    return _page_problem(request, 500, "server_error", "Internal server error")

@@ -1,0 +1,199 @@
+"""Serializers check shape only; the domain services check the rules."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from complaints.choices import (
+    Category,
+    Channel,
+    Demand,
+    FailReason,
+    IssueType,
+    Outcome,
+    ReferralRoute,
+    RejectReason,
+    Resolution,
+    Status,
+)
+from complaints.models import Complaint, ComplaintEvent
+from complaints.privacy import mask_name, mask_text
+from complaints.selectors import region_name
+
+MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": 0, "coerce_to_string": True}
+
+
+class ComplaintCreateSerializer(serializers.Serializer):
+    platform = serializers.SlugField(max_length=32, help_text="Platform code, e.g. `shop`.")
+    merchant_name = serializers.CharField(max_length=200)
+    order_number = serializers.CharField(max_length=64)
+    order_date = serializers.DateField()
+    category = serializers.ChoiceField(choices=Category.choices)
+    issue_type = serializers.ChoiceField(choices=IssueType.choices)
+    amount_paid = serializers.DecimalField(**MONEY)
+    amount_claimed = serializers.DecimalField(**MONEY)
+    demand = serializers.ChoiceField(choices=Demand.choices)
+    description = serializers.CharField(max_length=10000)
+    region = serializers.RegexField(r"^\d{6}$", help_text="GB/T 2260 six-digit county code.")
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API)
+
+
+class DeadlineSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    due_at = serializers.DateTimeField()
+    rule = serializers.CharField()
+    basis = serializers.CharField(help_text="The legal source of the deadline.")
+
+
+class ProposalSerializer(serializers.Serializer):
+    resolution = serializers.ChoiceField(choices=Resolution.choices)
+    amount = serializers.DecimalField(**MONEY, allow_null=True)
+    message = serializers.CharField()
+
+
+class ComplaintSerializer(serializers.ModelSerializer):
+    """A complaint as parties, staff and mediators see it."""
+
+    platform = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    status = serializers.ChoiceField(choices=Status.choices, read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    outcome = serializers.ChoiceField(choices=Outcome.choices, read_only=True, allow_blank=True)
+    region_name = serializers.SerializerMethodField()
+    consumer_name = serializers.SerializerMethodField()
+    mediator = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    deadlines = DeadlineSerializer(many=True, read_only=True)
+    proposal = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "reference", "status", "status_display", "outcome", "platform", "merchant_name",
+            "order_number", "order_date", "category", "issue_type", "demand", "amount_paid",
+            "amount_claimed", "description", "region", "region_name", "region_unverified",
+            "channel", "consumer_name", "mediator", "filed_at", "accepted_at", "responded_at",
+            "settled_at", "closed_at", "deadlines", "platform_late", "acceptance_overdue",
+            "proposal", "agreed_amount", "compensation_amount", "compensated_amount",
+            "reason_code", "reason", "referral_route", "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField())
+    def get_region_name(self, obj: Complaint) -> str:
+        return region_name(obj.region)
+
+    @extend_schema_field(serializers.CharField())
+    def get_consumer_name(self, obj: Complaint) -> str:
+        return obj.consumer.display_name or obj.consumer.username
+
+    @extend_schema_field(ProposalSerializer(allow_null=True))
+    def get_proposal(self, obj: Complaint) -> dict | None:
+        if not obj.proposal_resolution:
+            return None
+        return {
+            "resolution": obj.proposal_resolution,
+            "amount": None if obj.proposal_amount is None else str(obj.proposal_amount),
+            "message": obj.proposal_message,
+        }
+
+
+class MaskedComplaintSerializer(ComplaintSerializer):
+    """For regulators: no consumer identity, personal data in free text masked."""
+
+    def to_representation(self, obj: Complaint) -> dict:
+        data = super().to_representation(obj)
+        data["consumer_name"] = mask_name(data["consumer_name"])
+        for field in ("description", "reason"):
+            data[field] = mask_text(data[field] or "")
+        if data["proposal"]:
+            data["proposal"]["message"] = mask_text(data["proposal"]["message"])
+        data["order_number"] = mask_text(data["order_number"])
+        return data
+
+
+class EventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ComplaintEvent
+        fields = ["id", "name", "from_status", "to_status", "actor_role", "actor_label",
+                  "payload", "created_at"]
+        read_only_fields = fields
+
+
+# Transition bodies: one serializer each, shape only.
+
+
+class EmptySerializer(serializers.Serializer):
+    pass
+
+
+class RejectSerializer(serializers.Serializer):
+    reason_code = serializers.ChoiceField(choices=RejectReason.choices)
+    reason = serializers.CharField(max_length=5000)
+
+
+class MerchantSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    credit_code = serializers.CharField(max_length=18, required=False, allow_blank=True,
+                                        help_text="统一社会信用代码 (GB 32100-2015).")
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    contact = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class RespondSerializer(serializers.Serializer):
+    resolution = serializers.ChoiceField(choices=Resolution.choices)
+    amount = serializers.DecimalField(**MONEY, required=False, allow_null=True)
+    message = serializers.CharField(max_length=5000)
+    merchant = MerchantSerializer(required=False,
+                                  help_text="The merchant's real identity (CRPL art. 44).")
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+
+
+class SignAgreementSerializer(serializers.Serializer):
+    terms = serializers.CharField(max_length=20000)
+    amount = serializers.DecimalField(**MONEY)
+    fulfilment_days = serializers.IntegerField(min_value=1, max_value=90, required=False)
+
+
+class AmountSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(**MONEY)
+
+
+class PayCompensationSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(**MONEY)
+    transaction_ref = serializers.CharField(max_length=64)
+
+
+class FailMediationSerializer(serializers.Serializer):
+    reason_code = serializers.ChoiceField(choices=FailReason.choices)
+    reason = serializers.CharField(max_length=5000)
+
+
+class ReferSerializer(serializers.Serializer):
+    route = serializers.ChoiceField(choices=ReferralRoute.choices)
+    reason = serializers.CharField(max_length=5000)
+
+
+TRANSITION_SERIALIZERS: dict[str, type[serializers.Serializer]] = {
+    "accept": EmptySerializer,
+    "reject": RejectSerializer,
+    "respond": RespondSerializer,
+    "accept_proposal": EmptySerializer,
+    "decline_proposal": ReasonSerializer,
+    "escalate": EmptySerializer,
+    "sign_agreement": SignAgreementSerializer,
+    "confirm_fulfilment": EmptySerializer,
+    "start_compensation": AmountSerializer,
+    "pay_compensation": PayCompensationSerializer,
+    "fail_mediation": FailMediationSerializer,
+    "refer": ReferSerializer,
+    "withdraw": ReasonSerializer,
+    "close_no_reply": EmptySerializer,
+}
+
+
+class TransitionListSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Status.choices)
+    allowed = serializers.ListField(child=serializers.CharField())
