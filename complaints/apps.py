@@ -10,7 +10,12 @@ class ComplaintsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from complaints import workdays
-        from complaints.models import CalendarDay, CalendarYear
+        from complaints.models import CalendarDay, CalendarYear, Region
+        from complaints.selectors import clear_region_cache
+
+        for signal in (post_save, post_delete):
+            signal.connect(lambda **kw: clear_region_cache(), sender=Region, weak=False,
+                           dispatch_uid=f"region-cache-{signal}")
 
         # An edit by staff takes effect in this process at once (others within the TTL).
         for model in (CalendarDay, CalendarYear):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.db.models import Count, Q, QuerySet
 
 from complaints.actors import Actor
@@ -9,17 +11,28 @@ from complaints.choices import Role, Status
 from complaints.models import Complaint, Region, User
 
 
+@functools.lru_cache(maxsize=1)
+def _region_names() -> dict[str, str]:
+    # ~3,400 rows that change once a year: one query per process, cleared on edit.
+    return dict(Region.objects.values_list("code", "name"))
+
+
+def clear_region_cache() -> None:
+    _region_names.cache_clear()
+
+
+SKIPPED_REGION_NAMES = ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")
+
+
 def region_name(code: str) -> str:
     """The place name of a GB/T 2260 code: province, city and county, without 市辖区."""
-    names = dict(
-        Region.objects.filter(code__in=[code[:2], code[:4], code]).values_list("code", "name")
-    )
-    parts = [names.get(code[:2]), names.get(code[:4]), names.get(code)]
-    seen: list[str] = []
-    for part in parts:
-        if part and part not in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划") and part not in seen:
-            seen.append(part)
-    return "".join(seen)
+    names = _region_names()
+    parts: list[str] = []
+    for prefix in (code[:2], code[:4], code):
+        name = names.get(prefix)
+        if name and name not in SKIPPED_REGION_NAMES and name not in parts:
+            parts.append(name)
+    return "".join(parts)
 
 
 def mediator_least_loaded(*, category: str) -> User | None:
