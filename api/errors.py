@@ -32,8 +32,7 @@ DOMAIN_STATUS: dict[type[domain.WeiquanError], tuple[int, str]] = {
 }
 
 
-def problem(status: int, code: str, title: str, detail: str = "", request=None,
-            **extra) -> dict:
+def problem(status: int, code: str, title: str, detail: str = "", request=None, **extra) -> dict:
     body = {
         "type": TYPE_BASE + code,
         "title": title,
@@ -53,7 +52,9 @@ def problem(status: int, code: str, title: str, detail: str = "", request=None,
 def _field_errors(detail) -> dict:
     if isinstance(detail, dict):
         return {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()}
-    return {"non_field_errors": [str(m) for m in (detail if isinstance(detail, list) else [detail])]}
+    return {
+        "non_field_errors": [str(m) for m in (detail if isinstance(detail, list) else [detail])]
+    }
 
 
 def _domain_problem(exc: domain.WeiquanError, request) -> tuple[int, dict]:
@@ -78,11 +79,17 @@ def problem_exception_handler(exc, context):
     if isinstance(exc, domain.WeiquanError):
         status, body = _domain_problem(exc, request)
     elif isinstance(exc, ConcurrentTransition):
-        status, body = 409, problem(409, "concurrent_update", "Changed by someone else",
-                                    str(exc), request)
+        status, body = (
+            409,
+            problem(409, "concurrent_update", "Changed by someone else", str(exc), request),
+        )
     elif isinstance(exc, TransitionNotAllowed):
-        status, body = 409, problem(409, "transition_conflict",
-                                    "Not allowed in the current state", str(exc), request)
+        status, body = (
+            409,
+            problem(
+                409, "transition_conflict", "Not allowed in the current state", str(exc), request
+            ),
+        )
     elif isinstance(exc, Http404):
         status, body = 404, problem(404, "not_found", "Not found", "", request)
     elif isinstance(exc, DjangoPermissionDenied):
@@ -91,9 +98,14 @@ def problem_exception_handler(exc, context):
         status = exc.status_code
         code = exc.default_code if not isinstance(exc.get_codes(), str) else exc.get_codes()
         if isinstance(exc, drf.ValidationError):
-            body = problem(400, "invalid", "Invalid request body",
-                           "One or more fields are invalid.", request,
-                           errors=_field_errors(exc.detail))
+            body = problem(
+                400,
+                "invalid",
+                "Invalid request body",
+                "One or more fields are invalid.",
+                request,
+                errors=_field_errors(exc.detail),
+            )
         else:
             body = problem(status, str(code), str(exc.default_detail), str(exc.detail), request)
         if getattr(exc, "auth_header", None):
@@ -108,8 +120,12 @@ def problem_exception_handler(exc, context):
 
 
 def _page_problem(request, status: int, code: str, title: str) -> JsonResponse:
-    return JsonResponse(problem(status, code, title, "", request), status=status,
-                        content_type=PROBLEM, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        problem(status, code, title, "", request),
+        status=status,
+        content_type=PROBLEM,
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 def api_404(request, exception=None):
@@ -117,6 +133,7 @@ def api_404(request, exception=None):
 
 
 def api_500(request):
-    logger.error("unhandled error on %s request_id=%s", request.path,
-                 getattr(request, "request_id", "-"))
+    logger.error(
+        "unhandled error on %s request_id=%s", request.path, getattr(request, "request_id", "-")
+    )
     return _page_problem(request, 500, "server_error", "Internal server error")

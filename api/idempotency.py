@@ -41,8 +41,12 @@ def _scope(request) -> str | None:
 
 
 def _problem(request, status: int, code: str, title: str, detail: str, **headers) -> JsonResponse:
-    response = JsonResponse(problem(status, code, title, detail, request), status=status,
-                            content_type=PROBLEM, json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(
+        problem(status, code, title, detail, request),
+        status=status,
+        content_type=PROBLEM,
+        json_dumps_params={"ensure_ascii": False},
+    )
     for name, value in headers.items():
         response[name.replace("_", "-")] = value
     return response
@@ -63,14 +67,18 @@ class IdempotencyMiddleware:
         if key is None or request.method != "POST" or not request.path.startswith("/api/v1/"):
             return self.get_response(request)
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-            return _problem(request, 400, "invalid_idempotency_key", "Invalid Idempotency-Key",
-                            f"Send 1 to {MAX_KEY_LENGTH} printable characters.")
+            return _problem(
+                request,
+                400,
+                "invalid_idempotency_key",
+                "Invalid Idempotency-Key",
+                f"Send 1 to {MAX_KEY_LENGTH} printable characters.",
+            )
         scope = _scope(request)
         if scope is None:
             return self.get_response(request)
         digest = hashlib.sha256(
-            b"%s %s\n" % (request.method.encode(), request.get_full_path().encode())
-            + request.body
+            b"%s %s\n" % (request.method.encode(), request.get_full_path().encode()) + request.body
         ).hexdigest()
 
         record = self._claim(scope, key, request, digest)
@@ -86,8 +94,9 @@ class IdempotencyMiddleware:
             record.status_code = response.status_code
             record.response_body = response.content
             record.content_type = response.get("Content-Type", "")
-            record.save(update_fields=["in_progress", "status_code", "response_body",
-                                       "content_type"])
+            record.save(
+                update_fields=["in_progress", "status_code", "response_body", "content_type"]
+            )
         else:
             record.delete()
         return response
@@ -98,7 +107,10 @@ class IdempotencyMiddleware:
             try:
                 with transaction.atomic():
                     return IdempotencyRecord.objects.create(
-                        scope=scope, key=key, method=request.method, path=request.path[:500],
+                        scope=scope,
+                        key=key,
+                        method=request.method,
+                        path=request.path[:500],
                         request_hash=digest,
                     )
             except IntegrityError:
@@ -109,17 +121,34 @@ class IdempotencyMiddleware:
                 existing.delete()
                 continue
             if existing.request_hash != digest:
-                return _problem(request, 422, "idempotency_key_reused",
-                                "Idempotency-Key reused",
-                                "This key was used with a different request.")
+                return _problem(
+                    request,
+                    422,
+                    "idempotency_key_reused",
+                    "Idempotency-Key reused",
+                    "This key was used with a different request.",
+                )
             if existing.in_progress:
-                return _problem(request, 409, "idempotency_in_progress",
-                                "Request in progress",
-                                "A request with this key is still being processed.",
-                                Retry_After="1")
-            response = HttpResponse(bytes(existing.response_body), status=existing.status_code,
-                                    content_type=existing.content_type)
+                return _problem(
+                    request,
+                    409,
+                    "idempotency_in_progress",
+                    "Request in progress",
+                    "A request with this key is still being processed.",
+                    Retry_After="1",
+                )
+            response = HttpResponse(
+                bytes(existing.response_body),
+                status=existing.status_code,
+                content_type=existing.content_type,
+            )
             response["Idempotent-Replayed"] = "true"
             return response
-        return _problem(request, 409, "idempotency_in_progress", "Request in progress",
-                        "A request with this key is still being processed.", Retry_After="1")
+        return _problem(
+            request,
+            409,
+            "idempotency_in_progress",
+            "Request in progress",
+            "A request with this key is still being processed.",
+            Retry_After="1",
+        )

@@ -68,13 +68,42 @@ class ComplaintSerializer(serializers.ModelSerializer):
     class Meta:
         model = Complaint
         fields = [
-            "reference", "status", "status_display", "outcome", "platform", "merchant_name",
-            "order_number", "order_date", "category", "issue_type", "demand", "amount_paid",
-            "amount_claimed", "description", "region", "region_name", "region_unverified",
-            "channel", "consumer_name", "mediator", "filed_at", "accepted_at", "responded_at",
-            "settled_at", "closed_at", "deadlines", "platform_late", "acceptance_overdue",
-            "proposal", "agreed_amount", "compensation_amount", "compensated_amount",
-            "reason_code", "reason", "referral_route", "updated_at",
+            "reference",
+            "status",
+            "status_display",
+            "outcome",
+            "platform",
+            "merchant_name",
+            "order_number",
+            "order_date",
+            "category",
+            "issue_type",
+            "demand",
+            "amount_paid",
+            "amount_claimed",
+            "description",
+            "region",
+            "region_name",
+            "region_unverified",
+            "channel",
+            "consumer_name",
+            "mediator",
+            "filed_at",
+            "accepted_at",
+            "responded_at",
+            "settled_at",
+            "closed_at",
+            "deadlines",
+            "platform_late",
+            "acceptance_overdue",
+            "proposal",
+            "agreed_amount",
+            "compensation_amount",
+            "compensated_amount",
+            "reason_code",
+            "reason",
+            "referral_route",
+            "updated_at",
         ]
         read_only_fields = fields
 
@@ -114,8 +143,16 @@ class MaskedComplaintSerializer(ComplaintSerializer):
 class EventSerializer(serializers.ModelSerializer):
     class Meta:
         model = ComplaintEvent
-        fields = ["id", "name", "from_status", "to_status", "actor_role", "actor_label",
-                  "payload", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "from_status",
+            "to_status",
+            "actor_role",
+            "actor_label",
+            "payload",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -133,8 +170,12 @@ class RejectSerializer(serializers.Serializer):
 
 class MerchantSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    credit_code = serializers.CharField(max_length=18, required=False, allow_blank=True,
-                                        help_text="统一社会信用代码 (GB 32100-2015).")
+    credit_code = serializers.CharField(
+        max_length=18,
+        required=False,
+        allow_blank=True,
+        help_text="统一社会信用代码 (GB 32100-2015).",
+    )
     address = serializers.CharField(max_length=300, required=False, allow_blank=True)
     contact = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
@@ -143,8 +184,9 @@ class RespondSerializer(serializers.Serializer):
     resolution = serializers.ChoiceField(choices=Resolution.choices)
     amount = serializers.DecimalField(**MONEY, required=False, allow_null=True)
     message = serializers.CharField(max_length=5000)
-    merchant = MerchantSerializer(required=False,
-                                  help_text="The merchant's real identity (CRPL art. 44).")
+    merchant = MerchantSerializer(
+        required=False, help_text="The merchant's real identity (CRPL art. 44)."
+    )
 
 
 class ReasonSerializer(serializers.Serializer):

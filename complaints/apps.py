@@ -14,8 +14,12 @@ class ComplaintsConfig(AppConfig):
         from complaints.selectors import clear_region_cache
 
         for signal in (post_save, post_delete):
-            signal.connect(lambda **kw: clear_region_cache(), sender=Region, weak=False,
-                           dispatch_uid=f"region-cache-{signal}")
+            signal.connect(
+                lambda **kw: clear_region_cache(),
+                sender=Region,
+                weak=False,
+                dispatch_uid=f"region-cache-{signal}",
+            )
 
         # An edit by staff takes effect in this process at once (others within the TTL).
         for model in (CalendarDay, CalendarYear):

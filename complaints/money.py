@@ -15,7 +15,7 @@ def parse_amount(value: object, field: str, *, required: bool = True) -> Decimal
             raise DomainValidationError({field: "This field is required."})
         return None
     if isinstance(value, float | bool):
-        raise DomainValidationError({field: "Send the amount as a decimal string, e.g. \"12.30\"."})
+        raise DomainValidationError({field: 'Send the amount as a decimal string, e.g. "12.30".'})
     try:
         amount = Decimal(str(value))
     except InvalidOperation:

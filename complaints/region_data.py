@@ -39,7 +39,10 @@ def load_regions(region_model, data_dir: Path = DATA_DIR) -> tuple[int, int]:
             )
             created += 1
         elif (current.name, current.level, current.parent_id, current.is_active) != (
-            name, level, parent, True
+            name,
+            level,
+            parent,
+            True,
         ):
             region_model.objects.filter(code=code).update(
                 name=name, level=level, parent_id=parent, is_active=True

@@ -45,9 +45,7 @@ TRANSITION_NAMES: tuple[str, ...] = tuple(
 def transitions_available(complaint: Complaint, actor: Actor) -> list[str]:
     """The transitions `actor` may fire on `complaint` now (state, conditions, permission)."""
     return [
-        t.name
-        for t in complaint.get_available_status_transitions()
-        if t.has_perm(complaint, actor)
+        t.name for t in complaint.get_available_status_transitions() if t.has_perm(complaint, actor)
     ]
 
 
@@ -306,8 +304,9 @@ def _merchant_from(platform: Platform, data: dict) -> Merchant:
     values["credit_code"] = values["credit_code"].upper()
     merchant = None
     if values["credit_code"]:
-        merchant = Merchant.objects.filter(platform=platform,
-                                           credit_code=values["credit_code"]).first()
+        merchant = Merchant.objects.filter(
+            platform=platform, credit_code=values["credit_code"]
+        ).first()
     if merchant is None:
         merchant = Merchant(platform=platform)
     for key, value in values.items():
@@ -317,7 +316,8 @@ def _merchant_from(platform: Platform, data: dict) -> Merchant:
         merchant.full_clean(exclude=["platform"], validate_unique=False)
     except ValidationError as exc:
         raise DomainValidationError(
-            {f"merchant.{k}": v for k, v in exc.message_dict.items()}) from None
+            {f"merchant.{k}": v for k, v in exc.message_dict.items()}
+        ) from None
     merchant.save()
     return merchant
 
@@ -342,8 +342,14 @@ def _action(
         raise TransitionForbidden(action=name, role=actor.role)
     payload = apply(complaint)
     _save(complaint)
-    _record(complaint, name=name, actor=actor, from_status=complaint.status, payload=payload,
-            at=at or timezone.now())
+    _record(
+        complaint,
+        name=name,
+        actor=actor,
+        from_status=complaint.status,
+        payload=payload,
+        at=at or timezone.now(),
+    )
     return complaint
 
 
@@ -368,8 +374,13 @@ def mediation_pause(*, complaint_id: int, actor: Actor, reason: str, at: datetim
         return {"reason": reason.strip()}
 
     return _action(
-        complaint_id, name="mediation_paused", actor=actor, allowed_status=(Status.MEDIATING,),
-        permitted=lambda c: actor.is_mediator_of(c) or actor.is_staff_member, apply=apply, at=at,
+        complaint_id,
+        name="mediation_paused",
+        actor=actor,
+        allowed_status=(Status.MEDIATING,),
+        permitted=lambda c: actor.is_mediator_of(c) or actor.is_staff_member,
+        apply=apply,
+        at=at,
     )
 
 
@@ -386,14 +397,24 @@ def mediation_resume(*, complaint_id: int, actor: Actor, at: datetime | None = N
         c.mediation_paused_days += paused
         c.mediation_paused_at = None
         c.mediation_due = compute_due(
-            rule, c.accepted_at or c.mediation_started_at, RULES[rule].count + c.mediation_paused_days
+            rule,
+            c.accepted_at or c.mediation_started_at,
+            RULES[rule].count + c.mediation_paused_days,
         )
-        return {"paused": paused, "unit": RULES[rule].unit.value,
-                "mediation_due": c.mediation_due.isoformat()}
+        return {
+            "paused": paused,
+            "unit": RULES[rule].unit.value,
+            "mediation_due": c.mediation_due.isoformat(),
+        }
 
     return _action(
-        complaint_id, name="mediation_resumed", actor=actor, allowed_status=(Status.MEDIATING,),
-        permitted=lambda c: actor.is_mediator_of(c) or actor.is_staff_member, apply=apply, at=at,
+        complaint_id,
+        name="mediation_resumed",
+        actor=actor,
+        allowed_status=(Status.MEDIATING,),
+        permitted=lambda c: actor.is_mediator_of(c) or actor.is_staff_member,
+        apply=apply,
+        at=at,
     )
 
 
@@ -411,13 +432,19 @@ def mediator_reassign(*, complaint_id: int, actor: Actor, mediator: User, reason
         return {"from": previous, "to": mediator.username, "reason": reason.strip()}
 
     return _action(
-        complaint_id, name="mediator_reassigned", actor=actor, allowed_status=(Status.MEDIATING,),
-        permitted=lambda c: actor.is_staff_member, apply=apply,
+        complaint_id,
+        name="mediator_reassigned",
+        actor=actor,
+        allowed_status=(Status.MEDIATING,),
+        permitted=lambda c: actor.is_staff_member,
+        apply=apply,
     )
 
 
 @transaction.atomic
-def fulfilment_report(*, complaint_id: int, actor: Actor, note: str = "", at: datetime | None = None):
+def fulfilment_report(
+    *, complaint_id: int, actor: Actor, note: str = "", at: datetime | None = None
+):
     """The platform reports the remedy done; the consumer may object within the window."""
     at = at or timezone.now()
 
@@ -425,12 +452,19 @@ def fulfilment_report(*, complaint_id: int, actor: Actor, note: str = "", at: da
         if c.fulfilment_reported_at is not None:
             raise DomainValidationError({"status": "Fulfilment has already been reported."})
         c.fulfilment_reported_at = at
-        c._set_due("objection_due", "fulfilment_objection", at, setting("FULFILMENT_OBJECTION_DAYS"))
+        c._set_due(
+            "objection_due", "fulfilment_objection", at, setting("FULFILMENT_OBJECTION_DAYS")
+        )
         return {"note": str(note or "").strip(), "objection_due": c.objection_due.isoformat()}
 
     return _action(
-        complaint_id, name="fulfilment_reported", actor=actor, allowed_status=(Status.SETTLED,),
-        permitted=lambda c: actor.is_platform_of(c), apply=apply, at=at,
+        complaint_id,
+        name="fulfilment_reported",
+        actor=actor,
+        allowed_status=(Status.SETTLED,),
+        permitted=lambda c: actor.is_platform_of(c),
+        apply=apply,
+        at=at,
     )
 
 
@@ -445,10 +479,17 @@ def fulfilment_object(*, complaint_id: int, actor: Actor, reason: str, at: datet
         c.objection_due = None
         c.fulfilment_reported_at = None
         c.fulfilment_missed = True
-        return {"reason": reason.strip(), "advance_compensation_eligible":
-                c.advance_compensation_eligible}
+        return {
+            "reason": reason.strip(),
+            "advance_compensation_eligible": c.advance_compensation_eligible,
+        }
 
     return _action(
-        complaint_id, name="fulfilment_objected", actor=actor, allowed_status=(Status.SETTLED,),
-        permitted=lambda c: actor.is_consumer_of(c), apply=apply, at=at,
+        complaint_id,
+        name="fulfilment_objected",
+        actor=actor,
+        allowed_status=(Status.SETTLED,),
+        permitted=lambda c: actor.is_consumer_of(c),
+        apply=apply,
+        at=at,
     )

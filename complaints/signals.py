@@ -1,4 +1,4 @@
-"""The core's one outward signal: other apps (evidence) record each change inside its transaction."""
+"""The core's one outward signal: other apps record each change inside its transaction."""
 
 from django.dispatch import Signal
 

@@ -42,8 +42,15 @@ def _flag_acceptance_overdue(complaint_id: int, now: datetime) -> None:
         c.acceptance_overdue = True
         return {"acceptance_due": c.acceptance_due.isoformat()}
 
-    _action(complaint_id, name="acceptance_overdue", actor=SYSTEM,
-            allowed_status=(Status.SUBMITTED,), permitted=lambda c: True, apply=apply, at=now)
+    _action(
+        complaint_id,
+        name="acceptance_overdue",
+        actor=SYSTEM,
+        allowed_status=(Status.SUBMITTED,),
+        permitted=lambda c: True,
+        apply=apply,
+        at=now,
+    )
 
 
 def _remind_proposal(complaint_id: int, now: datetime) -> None:
@@ -57,24 +64,41 @@ def _remind_proposal(complaint_id: int, now: datetime) -> None:
             c.proposal_due = floor
         return {"proposal_due": c.proposal_due.isoformat()}
 
-    _action(complaint_id, name="proposal_reminder", actor=SYSTEM,
-            allowed_status=(Status.RESPONDED,), permitted=lambda c: True, apply=apply, at=now)
+    _action(
+        complaint_id,
+        name="proposal_reminder",
+        actor=SYSTEM,
+        allowed_status=(Status.RESPONDED,),
+        permitted=lambda c: True,
+        apply=apply,
+        at=now,
+    )
 
 
 def _flag_fulfilment_missed(complaint_id: int, now: datetime) -> None:
     def apply(c: Complaint) -> dict:
         c.fulfilment_missed = True
-        return {"fulfilment_due": c.fulfilment_due.isoformat(),
-                "advance_compensation_eligible": c.advance_compensation_eligible}
+        return {
+            "fulfilment_due": c.fulfilment_due.isoformat(),
+            "advance_compensation_eligible": c.advance_compensation_eligible,
+        }
 
-    _action(complaint_id, name="fulfilment_missed", actor=SYSTEM,
-            allowed_status=(Status.SETTLED,), permitted=lambda c: True, apply=apply, at=now)
+    _action(
+        complaint_id,
+        name="fulfilment_missed",
+        actor=SYSTEM,
+        allowed_status=(Status.SETTLED,),
+        permitted=lambda c: True,
+        apply=apply,
+        at=now,
+    )
 
 
 def _fire(name: str, **params) -> Callable[[int, datetime], object]:
     def run(complaint_id: int, now: datetime) -> object:
-        return complaint_transition(complaint_id=complaint_id, name=name, actor=SYSTEM, at=now,
-                                    params=params)
+        return complaint_transition(
+            complaint_id=complaint_id, name=name, actor=SYSTEM, at=now, params=params
+        )
 
     return run
 
@@ -104,18 +128,21 @@ RULES: tuple[SweepRule, ...] = (
     ),
     SweepRule(
         "close_no_reply",
-        lambda now: Q(status=Status.RESPONDED, proposal_reminded_at__isnull=False,
-                      proposal_due__lt=now),
+        lambda now: Q(
+            status=Status.RESPONDED, proposal_reminded_at__isnull=False, proposal_due__lt=now
+        ),
         "proposal_due",
         _fire("close_no_reply"),
     ),
     SweepRule(
         "fail_mediation",
-        lambda now: Q(status=Status.MEDIATING, mediation_paused_at__isnull=True,
-                      mediation_due__lt=now),
+        lambda now: Q(
+            status=Status.MEDIATING, mediation_paused_at__isnull=True, mediation_due__lt=now
+        ),
         "mediation_due",
-        _fire("fail_mediation", reason_code=FailReason.TIME_LIMIT,
-              reason="调解期限届满，调解终止。"),
+        _fire(
+            "fail_mediation", reason_code=FailReason.TIME_LIMIT, reason="调解期限届满，调解终止。"
+        ),
     ),
     SweepRule(
         "confirm_fulfilment",
@@ -125,8 +152,12 @@ RULES: tuple[SweepRule, ...] = (
     ),
     SweepRule(
         "fulfilment_missed",
-        lambda now: Q(status=Status.SETTLED, fulfilment_due__lt=now, fulfilment_missed=False,
-                      fulfilment_reported_at__isnull=True),
+        lambda now: Q(
+            status=Status.SETTLED,
+            fulfilment_due__lt=now,
+            fulfilment_missed=False,
+            fulfilment_reported_at__isnull=True,
+        ),
         "fulfilment_due",
         _flag_fulfilment_missed,
     ),
@@ -158,8 +189,9 @@ def sweep_deadlines(*, now: datetime | None = None, batch_size: int | None = Non
                     except WeiquanError as exc:
                         failed.add(complaint_id)
                         done["failed"] += 1
-                        logger.warning("sweep %s skipped complaint %s: %s", rule.name,
-                                       complaint_id, exc)
+                        logger.warning(
+                            "sweep %s skipped complaint %s: %s", rule.name, complaint_id, exc
+                        )
             if len(batch) < size:
                 break
     return done

@@ -194,6 +194,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
 }
 
+# Webhook URLs on loopback or private networks are refused (SSRF) unless this is on
+# (`make run` and the tests turn it on; production leaves it off).
+WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
+
 # Domain settings.
 WEIQUAN = {
     # Consumer decision on a platform proposal: calendar days, one reminder before the end.

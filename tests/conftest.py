@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -50,8 +49,9 @@ def other_platform(db):
 def consumer(db):
     from tests.factories import UserFactory
 
-    return UserFactory(username="zhangsan", role="consumer", display_name="张三",
-                       email="zhangsan@example.com")
+    return UserFactory(
+        username="zhangsan", role="consumer", display_name="张三", email="zhangsan@example.com"
+    )
 
 
 @pytest.fixture

@@ -12,17 +12,25 @@ from tests.conftest import FILING
 
 PATHS: dict[str, list[tuple[str, str, dict]]] = {
     "submitted": [],
-    "rejected": [("reject", "staff", {"reason_code": "out_of_remit", "reason": "不属于本部门管辖"})],
+    "rejected": [
+        ("reject", "staff", {"reason_code": "out_of_remit", "reason": "不属于本部门管辖"})
+    ],
     "awaiting_response": [("accept", "staff", {})],
     "responded": [
         ("accept", "staff", {}),
-        ("respond", "platform", {"resolution": "refund", "amount": "500.00",
-                                 "message": "同意退款500元"}),
+        (
+            "respond",
+            "platform",
+            {"resolution": "refund", "amount": "500.00", "message": "同意退款500元"},
+        ),
     ],
     "settled": [
         ("accept", "staff", {}),
-        ("respond", "platform", {"resolution": "refund", "amount": "500.00",
-                                 "message": "同意退款500元"}),
+        (
+            "respond",
+            "platform",
+            {"resolution": "refund", "amount": "500.00", "message": "同意退款500元"},
+        ),
         ("accept_proposal", "consumer", {}),
     ],
     "mediating": [
@@ -32,13 +40,18 @@ PATHS: dict[str, list[tuple[str, str, dict]]] = {
     ],
     "withdrawn": [("withdraw", "consumer", {})],
 }
-PATHS["compensating"] = PATHS["mediating"] + [("start_compensation", "mediator", {"amount": "300.00"})]
+PATHS["compensating"] = PATHS["mediating"] + [
+    ("start_compensation", "mediator", {"amount": "300.00"})
+]
 PATHS["closed"] = PATHS["settled"] + [("confirm_fulfilment", "consumer", {})]
 
 
 def actor_for(role: str, complaint: Complaint, staff: User | None = None) -> Actor:
     if role == "staff":
-        return Actor.of_user(staff or User.objects.get_or_create(username="staff-auto", defaults={"role": "staff"})[0])
+        return Actor.of_user(
+            staff
+            or User.objects.get_or_create(username="staff-auto", defaults={"role": "staff"})[0]
+        )
     if role == "platform":
         return Actor.of_platform(complaint.platform)
     if role == "consumer":
@@ -49,8 +62,9 @@ def actor_for(role: str, complaint: Complaint, staff: User | None = None) -> Act
     return Actor.system()
 
 
-def complaint_in(state: str, *, consumer: User, platform_code: str, at: datetime | None = None,
-                 **overrides) -> Complaint:
+def complaint_in(
+    state: str, *, consumer: User, platform_code: str, at: datetime | None = None, **overrides
+) -> Complaint:
     """File a complaint and walk it to `state` through the services, one hour per step."""
     from django.utils import timezone
 
@@ -61,7 +75,10 @@ def complaint_in(state: str, *, consumer: User, platform_code: str, at: datetime
     for name, role, params in PATHS[state]:
         when = when + timedelta(hours=1)
         complaint = complaint_transition(
-            complaint_id=complaint.pk, name=name, actor=actor_for(role, complaint), at=when,
+            complaint_id=complaint.pk,
+            name=name,
+            actor=actor_for(role, complaint),
+            at=when,
             params=params,
         )
     complaint.refresh_from_db()

@@ -7,32 +7,75 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('complaints', '0003_seed_calendar'),
+        ("complaints", "0003_seed_calendar"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApiKey',
+            name="ApiKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, max_length=100, verbose_name='名称')),
-                ('prefix', models.CharField(editable=False, max_length=16, unique=True, verbose_name='前缀')),
-                ('key_hash', models.CharField(editable=False, max_length=64, verbose_name='密钥摘要（SHA-256）')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='创建时间')),
-                ('last_used_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='最近使用')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='吊销时间')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('platform', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='api_keys', to='complaints.platform')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=100, verbose_name="名称")),
+                (
+                    "prefix",
+                    models.CharField(
+                        editable=False, max_length=16, unique=True, verbose_name="前缀"
+                    ),
+                ),
+                (
+                    "key_hash",
+                    models.CharField(
+                        editable=False, max_length=64, verbose_name="密钥摘要（SHA-256）"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="创建时间"
+                    ),
+                ),
+                (
+                    "last_used_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="最近使用"
+                    ),
+                ),
+                (
+                    "revoked_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="吊销时间"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "platform",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="api_keys",
+                        to="complaints.platform",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '接口密钥',
-                'verbose_name_plural': '接口密钥',
-                'ordering': ['platform', '-created_at'],
+                "verbose_name": "接口密钥",
+                "verbose_name_plural": "接口密钥",
+                "ordering": ["platform", "-created_at"],
             },
         ),
     ]

@@ -57,13 +57,20 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def transitions(self, request, reference=None):
         """The transitions the caller may fire now."""
         complaint = self.get_object()
-        return Response({"status": complaint.status,
-                         "allowed": transitions_available(complaint, actor_of(request))})
+        return Response(
+            {
+                "status": complaint.status,
+                "allowed": transitions_available(complaint, actor_of(request)),
+            }
+        )
 
     @extend_schema(
         request=None,
-        parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH,
-                                     enum=sorted(TRANSITION_SERIALIZERS))],
+        parameters=[
+            OpenApiParameter(
+                "name", str, OpenApiParameter.PATH, enum=sorted(TRANSITION_SERIALIZERS)
+            )
+        ],
         responses=ComplaintSerializer,
     )
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
@@ -75,9 +82,12 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             raise UnknownTransition(action=name)
         serializer = body(data=request.data)
         serializer.is_valid(raise_exception=True)
-        complaint = complaint_transition(complaint_id=complaint.pk, name=name,
-                                         actor=actor_of(request),
-                                         params=dict(serializer.validated_data))
+        complaint = complaint_transition(
+            complaint_id=complaint.pk,
+            name=name,
+            actor=actor_of(request),
+            params=dict(serializer.validated_data),
+        )
         complaint = self.get_queryset().get(pk=complaint.pk)
         return Response(self.get_serializer_class()(complaint).data)
 

@@ -6,7 +6,9 @@ from django.db import migrations
 def forwards(apps, schema_editor):
     from complaints.calendar_data import seed_calendar
 
-    seed_calendar(apps.get_model("complaints", "CalendarYear"), apps.get_model("complaints", "CalendarDay"))
+    seed_calendar(
+        apps.get_model("complaints", "CalendarYear"), apps.get_model("complaints", "CalendarDay")
+    )
 
 
 def backwards(apps, schema_editor):

@@ -105,9 +105,7 @@ def _text(value: object, field: str, *, required: bool = True, max_length: int =
 
 def _choice(value: object, field: str, choices: type[models.TextChoices]) -> str:
     if value not in choices.values:
-        raise DomainValidationError(
-            {field: f"Must be one of: {', '.join(choices.values)}."}
-        )
+        raise DomainValidationError({field: f"Must be one of: {', '.join(choices.values)}."})
     return str(value)
 
 
@@ -128,6 +126,9 @@ class ReferenceCounter(models.Model):
     class Meta:
         verbose_name = _("编号计数")
         verbose_name_plural = _("编号计数")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.last}"
 
 
 class Complaint(ConcurrentTransitionMixin, models.Model):
@@ -262,7 +263,9 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     def set_clock(self, at: datetime) -> None:
         self._clock = at
 
-    def _set_due(self, field: str, rule_key: str, start: datetime, count: int | None = None) -> None:
+    def _set_due(
+        self, field: str, rule_key: str, start: datetime, count: int | None = None
+    ) -> None:
         setattr(self, field, compute_due(rule_key, start, count))
         self.deadline_basis = {**self.deadline_basis, field: rule_key}
 
@@ -299,8 +302,12 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
                 continue
             if due is not None:
                 result.append(
-                    {"name": field.removesuffix("_due"), "due_at": due, "rule": rule_key,
-                     "basis": RULES[rule_key].basis}
+                    {
+                        "name": field.removesuffix("_due"),
+                        "due_at": due,
+                        "rule": rule_key,
+                        "basis": RULES[rule_key].basis,
+                    }
                 )
         return sorted(result, key=lambda d: d["due_at"])
 
@@ -313,8 +320,9 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
 
     # Lifecycle. Each body returns the event payload.
 
-    @transition(field=status, source=S.SUBMITTED, target=S.AWAITING_RESPONSE,
-                permission=_staff_or_system)
+    @transition(
+        field=status, source=S.SUBMITTED, target=S.AWAITING_RESPONSE, permission=_staff_or_system
+    )
     def accept(self, *, actor: Actor, at: datetime) -> dict:
         """Accept the complaint and forward it to the platform (受理)."""
         self.accepted_at = at
@@ -337,10 +345,14 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
             "remaining_routes": str(REMAINING_ROUTES[RejectReason(self.reason_code)]),
         }
 
-    @transition(field=status, source=S.AWAITING_RESPONSE, target=S.RESPONDED,
-                permission=_platform)
+    @transition(field=status, source=S.AWAITING_RESPONSE, target=S.RESPONDED, permission=_platform)
     def respond(
-        self, *, actor: Actor, at: datetime, resolution: str, amount: object = None,
+        self,
+        *,
+        actor: Actor,
+        at: datetime,
+        resolution: str,
+        amount: object = None,
         message: str = "",
     ) -> dict:
         """Record the platform's proposal; the consumer has a window to decide (平台答复)."""
@@ -379,8 +391,13 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         self._enter_mediation(at)
         return {"reason": _text(reason, "reason", required=False)}
 
-    @transition(field=status, source=S.AWAITING_RESPONSE, target=S.MEDIATING,
-                conditions=[_response_overdue], permission=_consumer_or_system)
+    @transition(
+        field=status,
+        source=S.AWAITING_RESPONSE,
+        target=S.MEDIATING,
+        conditions=[_response_overdue],
+        permission=_consumer_or_system,
+    )
     def escalate(self, *, actor: Actor, at: datetime) -> dict:
         """The platform did not answer in time: the case goes to mediation (转调解)."""
         self.platform_late = True
@@ -395,13 +412,20 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
 
     @transition(field=status, source=S.MEDIATING, target=S.SETTLED, permission=_mediator)
     def sign_agreement(
-        self, *, actor: Actor, at: datetime, terms: str, amount: object,
+        self,
+        *,
+        actor: Actor,
+        at: datetime,
+        terms: str,
+        amount: object,
         fulfilment_days: object = None,
     ) -> dict:
         """Record the signed mediation agreement (调解协议书)."""
         self.agreement_terms = _text(terms, "terms")
         self.agreed_amount = parse_amount(amount, "amount")
-        days = setting("DEFAULT_FULFILMENT_DAYS") if fulfilment_days in (None, "") else fulfilment_days
+        days = (
+            setting("DEFAULT_FULFILMENT_DAYS") if fulfilment_days in (None, "") else fulfilment_days
+        )
         try:
             days = int(days)
         except (TypeError, ValueError):
@@ -412,8 +436,11 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         self._clear_due("mediation_due")
         self.mediation_paused_at = None
         self._set_due("fulfilment_due", "fulfilment", at, days)
-        return {"terms": self.agreement_terms, "amount": str(self.agreed_amount),
-                "fulfilment_days": days}
+        return {
+            "terms": self.agreement_terms,
+            "amount": str(self.agreed_amount),
+            "fulfilment_days": days,
+        }
 
     @transition(field=status, source=S.SETTLED, target=S.CLOSED, permission=_consumer_or_system)
     def confirm_fulfilment(self, *, actor: Actor, at: datetime) -> dict:
@@ -421,10 +448,18 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         self.outcome = Outcome.RESOLVED
         self.closed_at = at
         self._clear_due("fulfilment_due", "objection_due")
-        return {"outcome": self.outcome, "confirmed_by": "system" if actor.is_system else "consumer"}
+        return {
+            "outcome": self.outcome,
+            "confirmed_by": "system" if actor.is_system else "consumer",
+        }
 
-    @transition(field=status, source=[S.MEDIATING, S.SETTLED], target=S.COMPENSATING,
-                conditions=[_compensation_eligible], permission=_mediator_or_staff)
+    @transition(
+        field=status,
+        source=[S.MEDIATING, S.SETTLED],
+        target=S.COMPENSATING,
+        conditions=[_compensation_eligible],
+        permission=_mediator_or_staff,
+    )
     def start_compensation(self, *, actor: Actor, at: datetime, amount: object) -> dict:
         """Approve advance compensation (先行赔付) of an agreed or determined amount."""
         value = parse_amount(amount, "amount")
@@ -440,8 +475,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         self.mediation_paused_at = None
         return {"amount": str(value), "agreed_amount": str(ceiling)}
 
-    @transition(field=status, source=S.COMPENSATING, target=S.CLOSED,
-                permission=_platform_or_staff)
+    @transition(field=status, source=S.COMPENSATING, target=S.CLOSED, permission=_platform_or_staff)
     def pay_compensation(
         self, *, actor: Actor, at: datetime, amount: object, transaction_ref: str
     ) -> dict:
@@ -459,8 +493,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         self.closed_at = at
         return {"amount": str(value), "transaction_ref": self.compensation_ref}
 
-    @transition(field=status, source=S.MEDIATING, target=S.CLOSED,
-                permission=_mediator_or_system)
+    @transition(field=status, source=S.MEDIATING, target=S.CLOSED, permission=_mediator_or_system)
     def fail_mediation(self, *, actor: Actor, at: datetime, reason_code: str, reason: str) -> dict:
         """End mediation without agreement, on a ground of Order 121 art. 23 (调解终止)."""
         self.reason_code = _choice(reason_code, "reason_code", FailReason)
@@ -483,15 +516,23 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         self._set_due("notice_due", "mediation_notice", at)
         return {"outcome": outcome, "reason_code": self.reason_code, "reason": self.reason}
 
-    @transition(field=status, source=list(set(S) - {S.REJECTED, S.CLOSED, S.WITHDRAWN}),
-                target=S.WITHDRAWN, permission=_consumer)
+    @transition(
+        field=status,
+        source=list(set(S) - {S.REJECTED, S.CLOSED, S.WITHDRAWN}),
+        target=S.WITHDRAWN,
+        permission=_consumer,
+    )
     def withdraw(self, *, actor: Actor, at: datetime, reason: str = "") -> dict:
         """The consumer withdraws the complaint (撤回投诉)."""
         self.closed_at = at
         self.mediation_paused_at = None
         self._clear_due(
-            "acceptance_due", "response_due", "proposal_due", "mediation_due",
-            "fulfilment_due", "objection_due",
+            "acceptance_due",
+            "response_due",
+            "proposal_due",
+            "mediation_due",
+            "fulfilment_due",
+            "objection_due",
         )
         return {"reason": _text(reason, "reason", required=False)}
 
@@ -501,8 +542,12 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         self.outcome = Outcome.NO_REPLY
         self.closed_at = at
         self._clear_due("proposal_due")
-        return {"outcome": self.outcome, "reminded_at": self.proposal_reminded_at.isoformat()
-                if self.proposal_reminded_at else None}
+        return {
+            "outcome": self.outcome,
+            "reminded_at": self.proposal_reminded_at.isoformat()
+            if self.proposal_reminded_at
+            else None,
+        }
 
     def clean_fields_for_filing(self) -> None:
         """Domain checks on a new complaint's own fields."""
@@ -538,5 +583,3 @@ class ComplaintEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.name}"
-
-

@@ -7,34 +7,94 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('complaints', '0003_seed_calendar'),
+        ("complaints", "0003_seed_calendar"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='GuaranteeDepositEntry',
+            name="GuaranteeDepositEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('deposit', '缴存'), ('payout', '先行赔付支出'), ('recovery', '追偿回存'), ('adjustment', '调整')], max_length=12, verbose_name='类型')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='金额（元）')),
-                ('reference', models.CharField(blank=True, max_length=64, verbose_name='凭证号')),
-                ('reason', models.CharField(blank=True, max_length=300, verbose_name='说明')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('complaint', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='deposit_entries', to='complaints.complaint')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('platform', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='deposit_entries', to='complaints.platform')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("deposit", "缴存"),
+                            ("payout", "先行赔付支出"),
+                            ("recovery", "追偿回存"),
+                            ("adjustment", "调整"),
+                        ],
+                        max_length=12,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(decimal_places=2, max_digits=14, verbose_name="金额（元）"),
+                ),
+                ("reference", models.CharField(blank=True, max_length=64, verbose_name="凭证号")),
+                ("reason", models.CharField(blank=True, max_length=300, verbose_name="说明")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "complaint",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="deposit_entries",
+                        to="complaints.complaint",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "platform",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="deposit_entries",
+                        to="complaints.platform",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '保证金流水',
-                'verbose_name_plural': '保证金流水',
-                'ordering': ['platform', 'created_at', 'id'],
-                'indexes': [models.Index(fields=['platform', 'created_at'], name='deposit_platform_time')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('kind__in', ['deposit', 'recovery']), ('amount__gt', 0)), models.Q(('kind', 'payout'), ('amount__lt', 0)), models.Q(('kind', 'adjustment'), models.Q(('amount', 0), _negated=True), models.Q(('reason', ''), _negated=True)), _connector='OR'), name='deposit_entry_sign_matches_kind')],
+                "verbose_name": "保证金流水",
+                "verbose_name_plural": "保证金流水",
+                "ordering": ["platform", "created_at", "id"],
+                "indexes": [
+                    models.Index(fields=["platform", "created_at"], name="deposit_platform_time")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("kind__in", ["deposit", "recovery"]), ("amount__gt", 0)),
+                            models.Q(("kind", "payout"), ("amount__lt", 0)),
+                            models.Q(
+                                ("kind", "adjustment"),
+                                models.Q(("amount", 0), _negated=True),
+                                models.Q(("reason", ""), _negated=True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="deposit_entry_sign_matches_kind",
+                    )
+                ],
             },
         ),
     ]

@@ -12,10 +12,17 @@ from tests.states import complaint_in
 pytestmark = pytest.mark.django_db
 
 BODY = {
-    "platform": "shop", "merchant_name": "优选数码专营店", "order_number": "SO-1",
-    "order_date": "2026-11-01", "category": "electronics", "issue_type": "quality",
-    "amount_paid": "1299.00", "amount_claimed": "1299.00", "demand": "refund",
-    "description": "耳机左耳无声。", "region": "310115",
+    "platform": "shop",
+    "merchant_name": "优选数码专营店",
+    "order_number": "SO-1",
+    "order_date": "2026-11-01",
+    "category": "electronics",
+    "issue_type": "quality",
+    "amount_paid": "1299.00",
+    "amount_claimed": "1299.00",
+    "demand": "refund",
+    "description": "耳机左耳无声。",
+    "region": "310115",
 }
 
 
@@ -44,8 +51,10 @@ def test_consumer_files_a_complaint(consumer, platform):
 
 def test_bad_body_is_problem_json_with_field_errors_and_stores_nothing(consumer, platform):
     response = client_for(consumer).post(
-        "/api/v1/complaints/", {**BODY, "amount_paid": "abc", "category": "spaceships"},
-        format="json")
+        "/api/v1/complaints/",
+        {**BODY, "amount_paid": "abc", "category": "spaceships"},
+        format="json",
+    )
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
     assert set(response.json()["errors"]) == {"amount_paid", "category"}
@@ -53,8 +62,9 @@ def test_bad_body_is_problem_json_with_field_errors_and_stores_nothing(consumer,
 
 
 def test_domain_rule_breach_is_422(consumer, platform):
-    response = client_for(consumer).post("/api/v1/complaints/", {**BODY, "platform": "nope"},
-                                         format="json")
+    response = client_for(consumer).post(
+        "/api/v1/complaints/", {**BODY, "platform": "nope"}, format="json"
+    )
     assert response.status_code == 422
     assert "platform" in response.json()["errors"]
     assert Complaint.objects.count() == 0
@@ -67,18 +77,20 @@ def test_no_key_and_bad_key_are_401_problem_json(platform):
     assert response.json()["code"] == "authentication_failed"
 
 
-def test_platform_sees_only_its_complaints_and_others_are_404(consumer, platform, other_platform,
-                                                              platform_key):
+def test_platform_sees_only_its_complaints_and_others_are_404(
+    consumer, platform, other_platform, platform_key
+):
     mine = complaint_in("awaiting_response", consumer=consumer, platform_code=platform.code)
-    theirs = complaint_in("awaiting_response", consumer=consumer,
-                          platform_code=other_platform.code)
+    theirs = complaint_in("awaiting_response", consumer=consumer, platform_code=other_platform.code)
     client = client_for(api_key=platform_key)
     listed = client.get("/api/v1/complaints/").json()["results"]
     assert [c["reference"] for c in listed] == [mine.reference]
     assert client.get(f"/api/v1/complaints/{theirs.reference}/").status_code == 404
-    response = client.post(f"/api/v1/complaints/{theirs.reference}/transitions/respond/",
-                           {"resolution": "refund", "amount": "1", "message": "x"},
-                           format="json")
+    response = client.post(
+        f"/api/v1/complaints/{theirs.reference}/transitions/respond/",
+        {"resolution": "refund", "amount": "1", "message": "x"},
+        format="json",
+    )
     assert response.status_code == 404
 
 
@@ -86,12 +98,19 @@ def test_platform_responds_through_the_transition_endpoint(consumer, platform, p
     complaint = complaint_in("awaiting_response", consumer=consumer, platform_code=platform.code)
     client = client_for(api_key=platform_key)
     assert client.get(f"/api/v1/complaints/{complaint.reference}/transitions/").json() == {
-        "status": "awaiting_response", "allowed": ["respond"]}
+        "status": "awaiting_response",
+        "allowed": ["respond"],
+    }
     response = client.post(
         f"/api/v1/complaints/{complaint.reference}/transitions/respond/",
-        {"resolution": "refund", "amount": "300.00", "message": "同意退款300元",
-         "merchant": {"name": "优选数码专营店", "address": "杭州市", "contact": "0571-1"}},
-        format="json")
+        {
+            "resolution": "refund",
+            "amount": "300.00",
+            "message": "同意退款300元",
+            "merchant": {"name": "优选数码专营店", "address": "杭州市", "contact": "0571-1"},
+        },
+        format="json",
+    )
     assert response.status_code == 200, response.content
     assert response.data["status"] == "responded"
     assert response.data["proposal"]["amount"] == "300.00"
@@ -103,8 +122,8 @@ def test_wrong_state_is_409_with_allowed_transitions(consumer, platform, platfor
     complaint = complaint_in("submitted", consumer=consumer, platform_code=platform.code)
     events = ComplaintEvent.objects.count()
     response = client_for(consumer).post(
-        f"/api/v1/complaints/{complaint.reference}/transitions/accept_proposal/", {},
-        format="json")
+        f"/api/v1/complaints/{complaint.reference}/transitions/accept_proposal/", {}, format="json"
+    )
     assert response.status_code == 409
     body = response.json()
     assert body["allowed_transitions"] == ["withdraw"]
@@ -114,18 +133,24 @@ def test_wrong_state_is_409_with_allowed_transitions(consumer, platform, platfor
 def test_not_the_callers_to_fire_is_403(consumer, platform, staff):
     complaint = complaint_in("submitted", consumer=consumer, platform_code=platform.code)
     response = client_for(consumer).post(
-        f"/api/v1/complaints/{complaint.reference}/transitions/withdraw/", {}, format="json")
+        f"/api/v1/complaints/{complaint.reference}/transitions/withdraw/", {}, format="json"
+    )
     assert response.status_code == 200
     other = complaint_in("submitted", consumer=consumer, platform_code=platform.code)
     response = client_for(staff).post(
-        f"/api/v1/complaints/{other.reference}/transitions/withdraw/", {}, format="json")
+        f"/api/v1/complaints/{other.reference}/transitions/withdraw/", {}, format="json"
+    )
     assert response.status_code == 403
     assert response.json()["code"] == "transition_forbidden"
 
 
 def test_regulator_sees_its_region_with_personal_data_masked(consumer, platform, regulator):
-    inside = complaint_in("submitted", consumer=consumer, platform_code=platform.code,
-                          description="请联系我 13812345678，邮箱 a@b.cn")
+    inside = complaint_in(
+        "submitted",
+        consumer=consumer,
+        platform_code=platform.code,
+        description="请联系我 13812345678，邮箱 a@b.cn",
+    )
     complaint_in("submitted", consumer=consumer, platform_code=platform.code, region="440305")
     listed = client_for(regulator).get("/api/v1/complaints/").json()["results"]
     assert [c["reference"] for c in listed] == [inside.reference]

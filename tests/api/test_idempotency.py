@@ -30,8 +30,12 @@ def test_same_key_and_body_replays_without_filing_twice(consumer, platform):
 def test_same_key_other_body_is_422_and_changes_nothing(consumer, platform):
     client = client_for(consumer)
     client.post("/api/v1/complaints/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
-    response = client.post("/api/v1/complaints/", {**BODY, "amount_claimed": "1.00"},
-                           format="json", HTTP_IDEMPOTENCY_KEY="k-2")
+    response = client.post(
+        "/api/v1/complaints/",
+        {**BODY, "amount_claimed": "1.00"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k-2",
+    )
     assert response.status_code == 422
     assert response.json()["code"] == "idempotency_key_reused"
     assert Complaint.objects.count() == 1
@@ -40,8 +44,9 @@ def test_same_key_other_body_is_422_and_changes_nothing(consumer, platform):
 @pytest.mark.django_db
 def test_failed_validation_stores_nothing(consumer, platform):
     client = client_for(consumer)
-    bad = client.post("/api/v1/complaints/", {**BODY, "category": "x"}, format="json",
-                      HTTP_IDEMPOTENCY_KEY="k-3")
+    bad = client.post(
+        "/api/v1/complaints/", {**BODY, "category": "x"}, format="json", HTTP_IDEMPOTENCY_KEY="k-3"
+    )
     assert bad.status_code == 400
     assert IdempotencyRecord.objects.count() == 0
     good = client.post("/api/v1/complaints/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="k-3")
@@ -50,10 +55,18 @@ def test_failed_validation_stores_nothing(consumer, platform):
 
 @pytest.mark.django_db
 def test_keys_are_scoped_to_the_caller(consumer, other_consumer, platform):
-    assert client_for(consumer).post("/api/v1/complaints/", BODY, format="json",
-                                      HTTP_IDEMPOTENCY_KEY="same").status_code == 201
-    assert client_for(other_consumer).post("/api/v1/complaints/", BODY, format="json",
-                                           HTTP_IDEMPOTENCY_KEY="same").status_code == 201
+    assert (
+        client_for(consumer)
+        .post("/api/v1/complaints/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="same")
+        .status_code
+        == 201
+    )
+    assert (
+        client_for(other_consumer)
+        .post("/api/v1/complaints/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="same")
+        .status_code
+        == 201
+    )
     assert Complaint.objects.count() == 2
 
 
@@ -74,8 +87,9 @@ def test_transition_retry_by_platform_replays(consumer, platform):
 
 @pytest.mark.django_db
 def test_overlong_key_is_400(consumer, platform):
-    response = client_for(consumer).post("/api/v1/complaints/", BODY, format="json",
-                                         HTTP_IDEMPOTENCY_KEY="x" * 256)
+    response = client_for(consumer).post(
+        "/api/v1/complaints/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="x" * 256
+    )
     assert response.status_code == 400
 
 
@@ -89,8 +103,11 @@ def test_two_concurrent_duplicates_file_once(consumer, platform):
         try:
             client = client_for(consumer)
             barrier.wait()
-            statuses.append(client.post("/api/v1/complaints/", BODY, format="json",
-                                        HTTP_IDEMPOTENCY_KEY="race").status_code)
+            statuses.append(
+                client.post(
+                    "/api/v1/complaints/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="race"
+                ).status_code
+            )
         finally:
             connection.close()
 

@@ -68,38 +68,53 @@ def test_stale_instance_cannot_overwrite_a_newer_state(consumer, platform, staff
 
 RACES = {
     # two staff members decide the same new complaint at once
-    "accept_vs_reject": ("submitted", ("accept", "staff", {}),
-                         ("reject", "staff2", {"reason_code": "identity", "reason": "冒名投诉"})),
+    "accept_vs_reject": (
+        "submitted",
+        ("accept", "staff", {}),
+        ("reject", "staff2", {"reason_code": "identity", "reason": "冒名投诉"}),
+    ),
     # the consumer clicks accept and decline in two tabs
-    "accept_vs_decline": ("responded", ("accept_proposal", "consumer", {}),
-                          ("decline_proposal", "consumer", {})),
+    "accept_vs_decline": (
+        "responded",
+        ("accept_proposal", "consumer", {}),
+        ("decline_proposal", "consumer", {}),
+    ),
     # a platform integration retries its answer while the first is in flight
-    "double_respond": ("awaiting_response",
-                       ("respond", "platform", {"resolution": "refund", "amount": "100",
-                                                "message": "同意退款"}),
-                       ("respond", "platform", {"resolution": "exchange", "amount": "0",
-                                                "message": "换货"})),
+    "double_respond": (
+        "awaiting_response",
+        ("respond", "platform", {"resolution": "refund", "amount": "100", "message": "同意退款"}),
+        ("respond", "platform", {"resolution": "exchange", "amount": "0", "message": "换货"}),
+    ),
 }
 
 
 @pytest.mark.parametrize("race", sorted(RACES))
-def test_two_actors_racing_on_one_complaint_exactly_one_wins(race, consumer, platform, staff,
-                                                             mediator):
+def test_two_actors_racing_on_one_complaint_exactly_one_wins(
+    race, consumer, platform, staff, mediator
+):
     from tests.factories import UserFactory
 
     source, first, second = RACES[race]
-    actors = {"staff": Actor.of_user(staff),
-              "staff2": Actor.of_user(UserFactory(username="staff2", role="staff")),
-              "consumer": Actor.of_user(consumer), "platform": Actor.of_platform(platform)}
+    actors = {
+        "staff": Actor.of_user(staff),
+        "staff2": Actor.of_user(UserFactory(username="staff2", role="staff")),
+        "consumer": Actor.of_user(consumer),
+        "platform": Actor.of_platform(platform),
+    }
     for _ in range(3):
         complaint = complaint_in(source, consumer=consumer, platform_code=platform.code)
         events_before = complaint.events.count()
 
-        outcomes = run_together(*[
-            (lambda n=name, r=role, b=body: complaint_transition(
-                complaint_id=complaint.pk, name=n, actor=actors[r], params=b))
-            for name, role, body in (first, second)
-        ])
+        outcomes = run_together(
+            *[
+                (
+                    lambda n=name, r=role, b=body, pk=complaint.pk: complaint_transition(
+                        complaint_id=pk, name=n, actor=actors[r], params=b
+                    )
+                )
+                for name, role, body in (first, second)
+            ]
+        )
 
         assert sorted(outcomes) == ["ok", "transition_conflict"]
         winner = (first, second)[outcomes.index("ok")][0]
@@ -110,14 +125,16 @@ def test_two_actors_racing_on_one_complaint_exactly_one_wins(race, consumer, pla
 
 for mark in PG:
     test_two_actors_racing_on_one_complaint_exactly_one_wins = mark(
-        test_two_actors_racing_on_one_complaint_exactly_one_wins)
+        test_two_actors_racing_on_one_complaint_exactly_one_wins
+    )
 
 
 def test_two_sweeps_at_once_apply_each_deadline_once(consumer, platform, mediator):
     # given twenty complaints whose platform response is overdue
     complaints = [
-        complaint_in("awaiting_response", consumer=consumer, platform_code=platform.code,
-                     at=at(2026, 11, 2))
+        complaint_in(
+            "awaiting_response", consumer=consumer, platform_code=platform.code, at=at(2026, 11, 2)
+        )
         for _ in range(20)
     ]
     now = max(c.response_due for c in complaints) + timedelta(hours=1)
@@ -133,7 +150,8 @@ def test_two_sweeps_at_once_apply_each_deadline_once(consumer, platform, mediato
     assert outcomes == ["ok", "ok"]
     assert sum(r["escalate"] for r in results) == 20
     escalations = Counter(
-        ComplaintEvent.objects.filter(name="escalate").values_list("complaint_id", flat=True))
+        ComplaintEvent.objects.filter(name="escalate").values_list("complaint_id", flat=True)
+    )
     assert set(escalations.values()) == {1}
     assert len(escalations) == 20
     assert sweep_deadlines(now=now) == {}
@@ -141,14 +159,19 @@ def test_two_sweeps_at_once_apply_each_deadline_once(consumer, platform, mediato
 
 for mark in PG:
     test_two_sweeps_at_once_apply_each_deadline_once = mark(
-        test_two_sweeps_at_once_apply_each_deadline_once)
+        test_two_sweeps_at_once_apply_each_deadline_once
+    )
 
 
 def test_concurrent_filings_get_unique_consecutive_references(consumer, platform):
     def file_five():
         for _ in range(5):
-            complaint_file(consumer=consumer, platform=platform.code, at=at(2026, 11, 20),
-                           **{**FILING, "order_date": at(2026, 11, 1).date()})
+            complaint_file(
+                consumer=consumer,
+                platform=platform.code,
+                at=at(2026, 11, 20),
+                **{**FILING, "order_date": at(2026, 11, 1).date()},
+            )
 
     outcomes = run_together(*[file_five] * 6)
 
@@ -159,4 +182,5 @@ def test_concurrent_filings_get_unique_consecutive_references(consumer, platform
 
 for mark in PG:
     test_concurrent_filings_get_unique_consecutive_references = mark(
-        test_concurrent_filings_get_unique_consecutive_references)
+        test_concurrent_filings_get_unique_consecutive_references
+    )

@@ -27,26 +27,52 @@ pytestmark = pytest.mark.django_db
 # name: (source state, acting role, body, target state, outcome)
 CASES = {
     "accept": ("submitted", "staff", {}, "awaiting_response", ""),
-    "reject": ("submitted", "staff", {"reason_code": "time_barred", "reason": "已超过三年"},
-               "rejected", ""),
-    "respond": ("awaiting_response", "platform",
-                {"resolution": "refund", "amount": "99.50", "message": "同意退款"},
-                "responded", ""),
+    "reject": (
+        "submitted",
+        "staff",
+        {"reason_code": "time_barred", "reason": "已超过三年"},
+        "rejected",
+        "",
+    ),
+    "respond": (
+        "awaiting_response",
+        "platform",
+        {"resolution": "refund", "amount": "99.50", "message": "同意退款"},
+        "responded",
+        "",
+    ),
     "accept_proposal": ("responded", "consumer", {}, "settled", ""),
     "decline_proposal": ("responded", "consumer", {"reason": "金额太少"}, "mediating", ""),
-    "sign_agreement": ("mediating", "mediator",
-                       {"terms": "商家退款800元", "amount": "800.00", "fulfilment_days": 5},
-                       "settled", ""),
+    "sign_agreement": (
+        "mediating",
+        "mediator",
+        {"terms": "商家退款800元", "amount": "800.00", "fulfilment_days": 5},
+        "settled",
+        "",
+    ),
     "confirm_fulfilment": ("settled", "consumer", {}, "closed", Outcome.RESOLVED),
     "start_compensation": ("mediating", "mediator", {"amount": "300.00"}, "compensating", ""),
-    "pay_compensation": ("compensating", "platform",
-                         {"amount": "300.00", "transaction_ref": "PAY-001"}, "closed",
-                         Outcome.COMPENSATED),
-    "fail_mediation": ("mediating", "mediator",
-                       {"reason_code": "party_absent", "reason": "商家拒绝参加调解"},
-                       "closed", Outcome.MEDIATION_FAILED),
-    "refer": ("mediating", "mediator", {"route": "litigation", "reason": "建议起诉"}, "closed",
-              Outcome.REFERRED),
+    "pay_compensation": (
+        "compensating",
+        "platform",
+        {"amount": "300.00", "transaction_ref": "PAY-001"},
+        "closed",
+        Outcome.COMPENSATED,
+    ),
+    "fail_mediation": (
+        "mediating",
+        "mediator",
+        {"reason_code": "party_absent", "reason": "商家拒绝参加调解"},
+        "closed",
+        Outcome.MEDIATION_FAILED,
+    ),
+    "refer": (
+        "mediating",
+        "mediator",
+        {"route": "litigation", "reason": "建议起诉"},
+        "closed",
+        Outcome.REFERRED,
+    ),
     "withdraw": ("awaiting_response", "consumer", {"reason": "已自行解决"}, "withdrawn", ""),
 }
 # Roles that may fire a transition besides the one CASES uses.
@@ -57,8 +83,17 @@ ALSO_ALLOWED = {
     "start_compensation": ("staff",),
     "pay_compensation": ("staff",),
 }
-ROLES = ("consumer", "other_consumer", "platform", "other_platform", "staff", "mediator",
-         "other_mediator", "regulator", "system")
+ROLES = (
+    "consumer",
+    "other_consumer",
+    "platform",
+    "other_platform",
+    "staff",
+    "mediator",
+    "other_mediator",
+    "regulator",
+    "system",
+)
 
 
 @pytest.fixture
@@ -70,8 +105,9 @@ def parties(consumer, other_consumer, platform, staff, mediator, regulator):
         "other_platform": Actor.of_platform(PlatformFactory(code="rival")),
         "staff": Actor.of_user(staff),
         "mediator": Actor.of_user(mediator),
-        "other_mediator": Actor.of_user(UserFactory(username="med-other", role="mediator",
-                                                    mediator_categories=["food"])),
+        "other_mediator": Actor.of_user(
+            UserFactory(username="med-other", role="mediator", mediator_categories=["food"])
+        ),
         "regulator": Actor.of_user(regulator),
         "system": Actor.system(),
     }
@@ -79,8 +115,12 @@ def parties(consumer, other_consumer, platform, staff, mediator, regulator):
 
 def snapshot(complaint: Complaint) -> tuple:
     complaint.refresh_from_db()
-    return (complaint.status, complaint.outcome, complaint.updated_at,
-            ComplaintEvent.objects.filter(complaint=complaint).count())
+    return (
+        complaint.status,
+        complaint.outcome,
+        complaint.updated_at,
+        ComplaintEvent.objects.filter(complaint=complaint).count(),
+    )
 
 
 def test_every_transition_of_the_design_is_covered():
@@ -108,8 +148,12 @@ def test_right_actor_fires_transition_and_writes_event(name, parties, consumer, 
 
 @pytest.mark.parametrize(
     ("name", "role"),
-    [(name, role) for name, case in sorted(CASES.items()) for role in ROLES
-     if role != case[1] and role not in ALSO_ALLOWED.get(name, ())],
+    [
+        (name, role)
+        for name, case in sorted(CASES.items())
+        for role in ROLES
+        if role != case[1] and role not in ALSO_ALLOWED.get(name, ())
+    ],
 )
 def test_wrong_actor_is_forbidden_and_nothing_changes(name, role, parties, consumer, platform):
     source, _, body, _, _ = CASES[name]
@@ -123,11 +167,13 @@ def test_wrong_actor_is_forbidden_and_nothing_changes(name, role, parties, consu
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_transition_from_wrong_state_conflicts_with_allowed_list(name, parties, consumer,
-                                                                 platform):
+def test_transition_from_wrong_state_conflicts_with_allowed_list(name, parties, consumer, platform):
     source, role, body, _, _ = CASES[name]
-    wrong = "rejected" if name == "withdraw" else (
-        "submitted" if source != "submitted" else "responded")
+    wrong = (
+        "rejected"
+        if name == "withdraw"
+        else ("submitted" if source != "submitted" else "responded")
+    )
     complaint = complaint_in(wrong, consumer=consumer, platform_code=platform.code)
     before = snapshot(complaint)
 
@@ -145,8 +191,7 @@ def test_terminal_states_allow_nothing(terminal, parties, consumer, platform):
     for actor in parties.values():
         assert transitions_available(complaint, actor) == []
     with pytest.raises(TransitionConflict):
-        complaint_transition(complaint_id=complaint.pk, name="withdraw",
-                             actor=parties["consumer"])
+        complaint_transition(complaint_id=complaint.pk, name="withdraw", actor=parties["consumer"])
 
 
 @pytest.mark.parametrize(
@@ -160,8 +205,11 @@ def test_terminal_states_allow_nothing(terminal, parties, consumer, platform):
         ("respond", {"resolution": "refund", "amount": "-1", "message": "退款"}, "amount"),
         ("respond", {"resolution": "refund", "message": "退款"}, "amount"),
         ("respond", {"resolution": "barter", "amount": "1", "message": "x"}, "resolution"),
-        ("sign_agreement", {"terms": "退款", "amount": "10", "fulfilment_days": 0},
-         "fulfilment_days"),
+        (
+            "sign_agreement",
+            {"terms": "退款", "amount": "10", "fulfilment_days": 0},
+            "fulfilment_days",
+        ),
         ("sign_agreement", {"terms": "退款", "amount": "abc"}, "amount"),
         ("start_compensation", {"amount": "99999.00"}, "amount"),
         ("start_compensation", {"amount": "0"}, "amount"),
@@ -170,8 +218,9 @@ def test_terminal_states_allow_nothing(terminal, parties, consumer, platform):
         ("accept", {"surprise": 1}, "surprise"),
     ],
 )
-def test_bad_body_is_a_field_error_and_changes_nothing(name, body, field, parties, consumer,
-                                                       platform):
+def test_bad_body_is_a_field_error_and_changes_nothing(
+    name, body, field, parties, consumer, platform
+):
     source, role, _, _, _ = CASES[name]
     complaint = complaint_in(source, consumer=consumer, platform_code=platform.code)
     before = snapshot(complaint)
@@ -187,9 +236,12 @@ def test_pay_compensation_above_approved_amount_is_refused(parties, consumer, pl
     complaint = complaint_in("compensating", consumer=consumer, platform_code=platform.code)
     before = snapshot(complaint)
     with pytest.raises(DomainValidationError) as excinfo:
-        complaint_transition(complaint_id=complaint.pk, name="pay_compensation",
-                             actor=parties["platform"],
-                             params={"amount": "300.01", "transaction_ref": "P"})
+        complaint_transition(
+            complaint_id=complaint.pk,
+            name="pay_compensation",
+            actor=parties["platform"],
+            params={"amount": "300.01", "transaction_ref": "P"},
+        )
     assert "amount" in excinfo.value.errors
     assert snapshot(complaint) == before
 
@@ -206,12 +258,12 @@ def test_escalate_only_after_response_deadline(parties, consumer, platform):
     # when the consumer tries to escalate before the deadline, it is not allowed yet
     assert "escalate" not in transitions_available(complaint, parties["consumer"])
     with pytest.raises(TransitionConflict):
-        complaint_transition(complaint_id=complaint.pk, name="escalate",
-                             actor=parties["consumer"])
+        complaint_transition(complaint_id=complaint.pk, name="escalate", actor=parties["consumer"])
     # then after the deadline the consumer may, and the platform is marked late
     later = complaint.response_due + timedelta(minutes=1)
-    complaint = complaint_transition(complaint_id=complaint.pk, name="escalate",
-                                     actor=parties["consumer"], at=later)
+    complaint = complaint_transition(
+        complaint_id=complaint.pk, name="escalate", actor=parties["consumer"], at=later
+    )
     assert complaint.status == Status.MEDIATING
     assert complaint.platform_late is True
     assert complaint.mediator is not None
@@ -221,10 +273,12 @@ def test_close_no_reply_is_for_the_system_only(parties, consumer, platform):
     complaint = complaint_in("responded", consumer=consumer, platform_code=platform.code)
     for role in ("consumer", "staff", "platform"):
         with pytest.raises(TransitionForbidden):
-            complaint_transition(complaint_id=complaint.pk, name="close_no_reply",
-                                 actor=parties[role])
-    complaint = complaint_transition(complaint_id=complaint.pk, name="close_no_reply",
-                                     actor=parties["system"])
+            complaint_transition(
+                complaint_id=complaint.pk, name="close_no_reply", actor=parties[role]
+            )
+    complaint = complaint_transition(
+        complaint_id=complaint.pk, name="close_no_reply", actor=parties["system"]
+    )
     assert (complaint.status, complaint.outcome) == (Status.CLOSED, Outcome.NO_REPLY)
 
 
@@ -237,28 +291,44 @@ def test_compensation_needs_commitment_or_unidentified_merchant(parties, consume
     # then advance compensation is not available
     assert "start_compensation" not in transitions_available(complaint, parties["mediator"])
     with pytest.raises(TransitionConflict):
-        complaint_transition(complaint_id=complaint.pk, name="start_compensation",
-                             actor=parties["mediator"], params={"amount": "10"})
+        complaint_transition(
+            complaint_id=complaint.pk,
+            name="start_compensation",
+            actor=parties["mediator"],
+            params={"amount": "10"},
+        )
     # when the platform signs a commitment, it is
     platform.advance_compensation_committed = True
     platform.save()
-    complaint = complaint_transition(complaint_id=complaint.pk, name="start_compensation",
-                                     actor=parties["mediator"], params={"amount": "10"})
+    complaint = complaint_transition(
+        complaint_id=complaint.pk,
+        name="start_compensation",
+        actor=parties["mediator"],
+        params={"amount": "10"},
+    )
     assert complaint.status == Status.COMPENSATING
 
 
 def test_staff_may_start_and_pay_compensation(parties, consumer, platform):
     complaint = complaint_in("settled", consumer=consumer, platform_code=platform.code)
-    complaint_transition(complaint_id=complaint.pk, name="start_compensation",
-                         actor=parties["staff"], params={"amount": "500.00"})
-    complaint = complaint_transition(complaint_id=complaint.pk, name="pay_compensation",
-                                     actor=parties["staff"],
-                                     params={"amount": "500.00", "transaction_ref": "FUND-9"})
+    complaint_transition(
+        complaint_id=complaint.pk,
+        name="start_compensation",
+        actor=parties["staff"],
+        params={"amount": "500.00"},
+    )
+    complaint = complaint_transition(
+        complaint_id=complaint.pk,
+        name="pay_compensation",
+        actor=parties["staff"],
+        params={"amount": "500.00", "transaction_ref": "FUND-9"},
+    )
     assert complaint.compensated_amount == complaint.agreed_amount
 
 
-def test_mediator_is_least_loaded_of_those_handling_the_category(parties, consumer, platform,
-                                                                 mediator):
+def test_mediator_is_least_loaded_of_those_handling_the_category(
+    parties, consumer, platform, mediator
+):
     # given a food-only mediator and a general mediator who already has a case
     complaint_in("mediating", consumer=consumer, platform_code=platform.code)
     general_load = Complaint.objects.filter(mediator=mediator, status="mediating").count()
@@ -267,8 +337,9 @@ def test_mediator_is_least_loaded_of_those_handling_the_category(parties, consum
     second = complaint_in("mediating", consumer=consumer, platform_code=platform.code)
     assert second.mediator == mediator
     # and a food complaint goes to the idle food mediator
-    food = complaint_in("mediating", consumer=consumer, platform_code=platform.code,
-                        category="food")
+    food = complaint_in(
+        "mediating", consumer=consumer, platform_code=platform.code, category="food"
+    )
     assert food.mediator.username == "med-other"
 
 
@@ -280,8 +351,9 @@ def test_inactive_staff_cannot_act(parties, consumer, platform, staff):
         complaint_transition(complaint_id=complaint.pk, name="accept", actor=Actor.of_user(staff))
 
 
-def test_notifications_are_sent_only_after_commit(parties, consumer, platform,
-                                                  django_capture_on_commit_callbacks):
+def test_notifications_are_sent_only_after_commit(
+    parties, consumer, platform, django_capture_on_commit_callbacks
+):
     complaint = complaint_in("submitted", consumer=consumer, platform_code=platform.code)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -290,17 +362,25 @@ def test_notifications_are_sent_only_after_commit(parties, consumer, platform,
     assert len(callbacks) == 1
     callbacks[0]()
     assert sorted(r for m in mail.outbox for r in m.to) == [
-        "notice@shop.example", "zhangsan@example.com"]
+        "notice@shop.example",
+        "zhangsan@example.com",
+    ]
 
 
-def test_a_failed_transition_queues_nothing(parties, consumer, platform,
-                                            django_capture_on_commit_callbacks):
+def test_a_failed_transition_queues_nothing(
+    parties, consumer, platform, django_capture_on_commit_callbacks
+):
     complaint = complaint_in("submitted", consumer=consumer, platform_code=platform.code)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(
-        DomainValidationError
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(DomainValidationError),
     ):
-        complaint_transition(complaint_id=complaint.pk, name="reject", actor=parties["staff"],
-                             params={"reason_code": "identity", "reason": ""})
+        complaint_transition(
+            complaint_id=complaint.pk,
+            name="reject",
+            actor=parties["staff"],
+            params={"reason_code": "identity", "reason": ""},
+        )
     assert callbacks == []
 
 
@@ -314,8 +394,13 @@ def test_accepted_before_order_121_keeps_order_20_mediation_limit(parties, consu
     # given a complaint accepted on 2026-04-14, the day before Order 121 came into force
     from tests.conftest import at
 
-    complaint = complaint_in("mediating", consumer=consumer, platform_code=platform.code,
-                             at=at(2026, 4, 13), order_date=at(2026, 4, 1).date())
+    complaint = complaint_in(
+        "mediating",
+        consumer=consumer,
+        platform_code=platform.code,
+        at=at(2026, 4, 13),
+        order_date=at(2026, 4, 1).date(),
+    )
     # then mediation ends 45 working days after acceptance (Order 20), not 60 days
     assert complaint.deadline_basis["mediation_due"] == "mediation_order20"
     assert timezone.localtime(complaint.mediation_due).date().isoformat() == "2026-06-17"

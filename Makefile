@@ -1,0 +1,81 @@
+# Weiquan developer tasks. `make run` and `make test` work from a fresh clone.
+#
+#   make run [PORT=8001]   migrate, load demo data, serve with a Celery worker and beat
+#   make test [PYTEST_ARGS="-n auto -k lifecycle"]
+#   make lint              ruff, formatting, missing migrations, import layers
+#   make clean             remove .venv, var/ (the dev database) and caches
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+# Where settings keep the SQLite database, uploads and the embedded broker.
+VAR_DIR := $(or $(WEIQUAN_VAR_DIR),var)
+# Debian packages the project needs; `make system-deps` installs the missing ones
+# (as root, with apt) and only warns otherwise. Later features add theirs here,
+# e.g. fonts-noto-cjk for Chinese text in WeasyPrint PDFs.
+SYSTEM_PACKAGES ?=
+
+REQUIREMENTS := requirements.txt requirements-dev.txt
+# pip runs again only when a requirements file is newer than this stamp.
+STAMP := $(VENV)/.requirements-installed
+
+.PHONY: help venv system-deps run test lint clean
+
+help:
+	@echo "make run     serve http://$(HOST):$(PORT)/ with demo data, a Celery worker and beat (PORT=...)"
+	@echo "make test    run the test suite (PYTEST_ARGS=...; DATABASE_URL=postgres://... for PostgreSQL)"
+	@echo "make lint    ruff check, ruff format --check, makemigrations --check, lint-imports"
+	@echo "make clean   remove $(VENV), var/ and caches"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Python 3.11 or newer is needed; try: make PYTHON=python3.12 ..." >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }
+
+$(STAMP): $(REQUIREMENTS) | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check --quiet -r requirements-dev.txt
+	@touch $@
+
+venv: $(STAMP)
+
+system-deps:
+	@bash scripts/system-deps.sh $(SYSTEM_PACKAGES)
+
+run: export DEBUG := 1
+run: export WEBHOOK_ALLOW_PRIVATE_URLS := 1
+run: system-deps $(STAMP)
+	@mkdir -p $(VAR_DIR)/broker $(VAR_DIR)/broker-processed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@VENV=$(VENV) HOST=$(HOST) PORT=$(PORT) bash scripts/dev-serve.sh
+
+# The suite runs on config.settings_test (pyproject.toml), whatever the shell exported.
+test: system-deps $(STAMP)
+	env -u DJANGO_SETTINGS_MODULE $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Runs every check and fails at the end if any failed, so CI shows all problems at once.
+# makemigrations needs settings but no database: the test settings on in-memory SQLite.
+lint: $(STAMP)
+	@status=0; \
+	echo "+ ruff check ."; $(BIN)/ruff check . || status=1; \
+	echo "+ ruff format --check ."; $(BIN)/ruff format --check . || status=1; \
+	echo "+ manage.py makemigrations --check --dry-run"; \
+	DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run \
+		--settings=config.settings_test || status=1; \
+	echo "+ manage.py lifecycle_diagram --check"; \
+	DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py lifecycle_diagram --check \
+		--settings=config.settings_test || status=1; \
+	echo "+ lint-imports"; $(BIN)/lint-imports --no-cache || status=1; \
+	if [ $$status -ne 0 ]; then echo "make lint: some checks failed (see above)" >&2; fi; \
+	exit $$status
+
+# Only ./var, never $(WEIQUAN_VAR_DIR): that may point at real data.
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis .import_linter_cache test-artifacts
+	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
