@@ -17,7 +17,7 @@ from complaints.choices import (
     Resolution,
     Status,
 )
-from complaints.models import Complaint, ComplaintEvent
+from complaints.models import Complaint, ComplaintEvent, ComplaintMessage
 from complaints.privacy import mask_name, mask_text
 from complaints.selectors import region_name
 
@@ -239,3 +239,19 @@ TRANSITION_SERIALIZERS: dict[str, type[serializers.Serializer]] = {
 class TransitionListSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices)
     allowed = serializers.ListField(child=serializers.CharField())
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ComplaintMessage
+        fields = ["id", "author_role", "author_label", "body", "created_at"]
+        read_only_fields = ["id", "author_role", "author_label", "created_at"]
+
+
+class MessageCreateSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=5000)
+
+
+class ThreadSerializer(serializers.Serializer):
+    unread = serializers.IntegerField(help_text="Messages from the other side not read before.")
+    results = MessageSerializer(many=True)

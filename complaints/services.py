@@ -26,7 +26,16 @@ from complaints.exceptions import (
     TransitionForbidden,
     UnknownTransition,
 )
-from complaints.models import Complaint, ComplaintEvent, Merchant, Platform, Region, User
+from complaints.models import (
+    Complaint,
+    ComplaintEvent,
+    ComplaintMessage,
+    Merchant,
+    MessageReadCursor,
+    Platform,
+    Region,
+    User,
+)
 from complaints.money import parse_amount
 from complaints.selectors import mediator_least_loaded
 from complaints.signals import complaint_transitioned
@@ -493,3 +502,77 @@ def fulfilment_object(*, complaint_id: int, actor: Actor, reason: str, at: datet
         apply=apply,
         at=at,
     )
+
+
+def thread_party(complaint: Complaint, actor: Actor) -> str | None:
+    """Which side of the negotiation thread `actor` is on, if any."""
+    if actor.is_consumer_of(complaint):
+        return Role.CONSUMER
+    if actor.is_platform_of(complaint):
+        return Role.PLATFORM
+    if actor.is_mediator_of(complaint):
+        return Role.MEDIATOR
+    return None
+
+
+def _mark_read(complaint: Complaint, party: str, up_to: int) -> None:
+    cursor, _ = MessageReadCursor.objects.get_or_create(complaint=complaint, party=party)
+    if up_to > cursor.last_read_id:
+        MessageReadCursor.objects.filter(pk=cursor.pk, last_read_id__lt=up_to).update(
+            last_read_id=up_to
+        )
+
+
+@transaction.atomic
+def message_post(
+    *, complaint_id: int, actor: Actor, body: str, at: datetime | None = None
+) -> ComplaintMessage:
+    """Post to the negotiation thread (自行协商); preserved with its own event."""
+    at = at or timezone.now()
+    complaint = _lock(complaint_id)
+    party = thread_party(complaint, actor)
+    if party is None:
+        raise TransitionForbidden(action="message", role=actor.role)
+    if complaint.is_terminal:
+        raise TransitionConflict(action="message", status=complaint.status, allowed=[])
+    text = str(body or "").strip()
+    if not text:
+        raise DomainValidationError({"body": "This field is required."})
+    if len(text) > 5000:
+        raise DomainValidationError({"body": "At most 5000 characters."})
+    message = ComplaintMessage.objects.create(
+        complaint=complaint,
+        author=actor.user,
+        author_role=party,
+        author_label=actor.as_event_fields()["actor_label"],
+        body=text,
+        created_at=at,
+    )
+    _record(
+        complaint,
+        name="message_posted",
+        actor=actor,
+        from_status=complaint.status,
+        payload={"message_id": message.pk, "author_role": party, "body": text},
+        at=at,
+    )
+    _mark_read(complaint, party, message.pk)
+    return message
+
+
+def thread_read(*, complaint: Complaint, actor: Actor) -> tuple[list[ComplaintMessage], int]:
+    """The thread and how many messages were unread by the caller's side; marks them read."""
+    messages = list(complaint.messages.order_by("id"))
+    party = thread_party(complaint, actor)
+    if party is None:  # staff read without moving anyone's cursor
+        return messages, 0
+    cursor = (
+        MessageReadCursor.objects.filter(complaint=complaint, party=party)
+        .values_list("last_read_id", flat=True)
+        .first()
+        or 0
+    )
+    unread = sum(1 for m in messages if m.pk > cursor and m.author_role != party)
+    if messages:
+        _mark_read(complaint, party, messages[-1].pk)
+    return messages, unread

@@ -15,13 +15,22 @@ from api.serializers import (
     ComplaintSerializer,
     EventSerializer,
     MaskedComplaintSerializer,
+    MessageCreateSerializer,
+    MessageSerializer,
+    ThreadSerializer,
     TransitionListSerializer,
 )
 from complaints.choices import Role
 from complaints.exceptions import TransitionForbidden, UnknownTransition
 from complaints.models import Complaint
 from complaints.selectors import complaints_visible_to
-from complaints.services import complaint_file, complaint_transition, transitions_available
+from complaints.services import (
+    complaint_file,
+    complaint_transition,
+    message_post,
+    thread_read,
+    transitions_available,
+)
 
 
 class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -90,6 +99,27 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         )
         complaint = self.get_queryset().get(pk=complaint.pk)
         return Response(self.get_serializer_class()(complaint).data)
+
+    @extend_schema(methods=["GET"], responses=ThreadSerializer)
+    @extend_schema(
+        methods=["POST"], request=MessageCreateSerializer, responses={201: MessageSerializer}
+    )
+    @action(detail=True, methods=["get", "post"])
+    def messages(self, request, reference=None):
+        """The negotiation thread: reading marks it read; posting adds a message."""
+        complaint = self.get_object()
+        actor = actor_of(request)
+        if actor.role == Role.REGULATOR:
+            raise TransitionForbidden(action="read_messages", role=actor.role)
+        if request.method == "POST":
+            serializer = MessageCreateSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            message = message_post(
+                complaint_id=complaint.pk, actor=actor, body=serializer.validated_data["body"]
+            )
+            return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+        messages, unread = thread_read(complaint=complaint, actor=actor)
+        return Response({"unread": unread, "results": MessageSerializer(messages, many=True).data})
 
     @extend_schema(responses=EventSerializer(many=True))
     @action(detail=True, methods=["get"])

@@ -2,6 +2,7 @@
 
 from .calendar import CalendarDay, CalendarYear
 from .complaint import Complaint, ComplaintEvent, ReferenceCounter
+from .messages import ComplaintMessage, MessageReadCursor
 from .parties import Merchant, Platform, User
 from .regions import Region
 
@@ -10,7 +11,9 @@ __all__ = [
     "CalendarYear",
     "Complaint",
     "ComplaintEvent",
+    "ComplaintMessage",
     "Merchant",
+    "MessageReadCursor",
     "Platform",
     "ReferenceCounter",
     "Region",
