@@ -103,9 +103,7 @@ class WebhookEndpoint(models.Model):
 class WebhookMessage(models.Model):
     """One event for one endpoint (the outbox row), written in the transition's transaction."""
 
-    endpoint = models.ForeignKey(
-        WebhookEndpoint, on_delete=models.PROTECT, related_name="messages"
-    )
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.PROTECT, related_name="messages")
     event_type = models.CharField(_("事件类型"), max_length=64)
     msg_id = models.CharField(_("消息编号"), max_length=40, unique=True, editable=False)
     payload = models.JSONField(_("内容"))
@@ -128,7 +126,9 @@ class WebhookMessage(models.Model):
 class WebhookAttempt(models.Model):
     """One try at delivering a message: what the receiver answered, or why nothing came back."""
 
-    message = models.ForeignKey(WebhookMessage, on_delete=models.CASCADE, related_name="delivery_attempts")
+    message = models.ForeignKey(
+        WebhookMessage, on_delete=models.CASCADE, related_name="delivery_attempts"
+    )
     attempted_at = models.DateTimeField(_("尝试时间"), default=timezone.now)
     status_code = models.PositiveSmallIntegerField(_("状态码"), null=True, blank=True)
     latency_ms = models.PositiveIntegerField(_("耗时（毫秒）"), default=0)

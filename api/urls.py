@@ -5,9 +5,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from api.views.complaints import ComplaintViewSet
+from api.views.webhooks import WebhookEndpointViewSet
 
 router = SimpleRouter()
 router.register("complaints", ComplaintViewSet, basename="complaint")
+router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -158,6 +158,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "complaints.tasks.sweep_deadlines",
         "schedule": float(os.environ.get("SWEEP_INTERVAL_SECONDS", "300")),
     },
+    "deliver-webhooks": {
+        "task": "api.tasks.deliver_due_webhooks",
+        "schedule": float(os.environ.get("WEBHOOK_POLL_SECONDS", "30")),
+    },
 }
 
 REST_FRAMEWORK = {
@@ -192,6 +196,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Weiquan API",
     "DESCRIPTION": "Online consumer dispute resolution for e-commerce (维权).",
     "VERSION": "1.0.0",
+    "ENUM_NAME_OVERRIDES": {"PartyRoleEnum": "complaints.choices.Role"},
 }
 
 # Webhook URLs on loopback or private networks are refused (SSRF) unless this is on

@@ -1,0 +1,1 @@
+"""Webhooks to platforms (Standard Webhooks): endpoints, the outbox, signing and delivery."""
