@@ -37,61 +37,43 @@ class SweepRule:
     apply: Callable[[int, datetime], object]
 
 
-def _flag_acceptance_overdue(complaint_id: int, now: datetime) -> None:
-    def apply(c: Complaint) -> dict:
-        c.acceptance_overdue = True
-        return {"acceptance_due": c.acceptance_due.isoformat()}
+def _recorded(name: str, status: str, apply: Callable[[Complaint, datetime], dict]):
+    """A sweep step that records an event on a complaint without changing its state."""
 
-    _action(
-        complaint_id,
-        name="acceptance_overdue",
-        actor=SYSTEM,
-        allowed_status=(Status.SUBMITTED,),
-        permitted=lambda c: True,
-        apply=apply,
-        at=now,
-    )
+    def run(complaint_id: int, now: datetime) -> object:
+        return _action(
+            complaint_id,
+            name=name,
+            actor=SYSTEM,
+            allowed_status=(status,),
+            permitted=lambda c: True,
+            apply=lambda c: apply(c, now),
+            at=now,
+        )
 
-
-def _remind_proposal(complaint_id: int, now: datetime) -> None:
-    days = setting("PROPOSAL_REMINDER_DAYS_BEFORE")
-
-    def apply(c: Complaint) -> dict:
-        c.proposal_reminded_at = now
-        # The consumer always gets the reminder window, even if the sweep ran late.
-        floor = compute_due("proposal_decision", now, days)
-        if c.proposal_due < floor:
-            c.proposal_due = floor
-        return {"proposal_due": c.proposal_due.isoformat()}
-
-    _action(
-        complaint_id,
-        name="proposal_reminder",
-        actor=SYSTEM,
-        allowed_status=(Status.RESPONDED,),
-        permitted=lambda c: True,
-        apply=apply,
-        at=now,
-    )
+    return run
 
 
-def _flag_fulfilment_missed(complaint_id: int, now: datetime) -> None:
-    def apply(c: Complaint) -> dict:
-        c.fulfilment_missed = True
-        return {
-            "fulfilment_due": c.fulfilment_due.isoformat(),
-            "advance_compensation_eligible": c.advance_compensation_eligible,
-        }
+def _flag_acceptance_overdue(c: Complaint, now: datetime) -> dict:
+    c.acceptance_overdue = True
+    return {"acceptance_due": c.acceptance_due.isoformat()}
 
-    _action(
-        complaint_id,
-        name="fulfilment_missed",
-        actor=SYSTEM,
-        allowed_status=(Status.SETTLED,),
-        permitted=lambda c: True,
-        apply=apply,
-        at=now,
-    )
+
+def _remind_proposal(c: Complaint, now: datetime) -> dict:
+    c.proposal_reminded_at = now
+    # The consumer always gets the reminder window, even if the sweep ran late.
+    floor = compute_due("proposal_decision", now, setting("PROPOSAL_REMINDER_DAYS_BEFORE"))
+    if c.proposal_due < floor:
+        c.proposal_due = floor
+    return {"proposal_due": c.proposal_due.isoformat()}
+
+
+def _flag_fulfilment_missed(c: Complaint, now: datetime) -> dict:
+    c.fulfilment_missed = True
+    return {
+        "fulfilment_due": c.fulfilment_due.isoformat(),
+        "advance_compensation_eligible": c.advance_compensation_eligible,
+    }
 
 
 def _fire(name: str, **params) -> Callable[[int, datetime], object]:
@@ -108,7 +90,7 @@ RULES: tuple[SweepRule, ...] = (
         "acceptance_overdue",
         lambda now: Q(status=Status.SUBMITTED, acceptance_due__lt=now, acceptance_overdue=False),
         "acceptance_due",
-        _flag_acceptance_overdue,
+        _recorded("acceptance_overdue", Status.SUBMITTED, _flag_acceptance_overdue),
     ),
     SweepRule(
         "escalate",
@@ -124,7 +106,7 @@ RULES: tuple[SweepRule, ...] = (
             proposal_due__lt=now + timedelta(days=setting("PROPOSAL_REMINDER_DAYS_BEFORE")),
         ),
         "proposal_due",
-        _remind_proposal,
+        _recorded("proposal_reminder", Status.RESPONDED, _remind_proposal),
     ),
     SweepRule(
         "close_no_reply",
@@ -159,7 +141,7 @@ RULES: tuple[SweepRule, ...] = (
             fulfilment_reported_at__isnull=True,
         ),
         "fulfilment_due",
-        _flag_fulfilment_missed,
+        _recorded("fulfilment_missed", Status.SETTLED, _flag_fulfilment_missed),
     ),
 )
 
