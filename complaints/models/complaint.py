@@ -9,7 +9,6 @@ event row and side effects are the job of `complaints.services`.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
@@ -548,16 +547,6 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
             if self.proposal_reminded_at
             else None,
         }
-
-    def clean_fields_for_filing(self) -> None:
-        """Domain checks on a new complaint's own fields."""
-        errors: dict[str, str] = {}
-        if self.amount_claimed > Decimal("100000000"):
-            errors["amount_claimed"] = "Too large."
-        if self.order_date and self.order_date > timezone.localdate():
-            errors["order_date"] = "The order date is in the future."
-        if errors:
-            raise DomainValidationError(errors)
 
 
 class ComplaintEvent(models.Model):
