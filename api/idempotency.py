@@ -52,6 +52,17 @@ def _problem(request, status: int, code: str, title: str, detail: str, **headers
     return response
 
 
+def _in_progress(request) -> JsonResponse:
+    return _problem(
+        request,
+        409,
+        "idempotency_in_progress",
+        "Request in progress",
+        "A request with this key is still being processed.",
+        Retry_After="1",
+    )
+
+
 def purge_expired(now=None) -> int:
     """Delete records older than the replay window; returns how many."""
     cutoff = (now or timezone.now()) - TTL
@@ -129,14 +140,7 @@ class IdempotencyMiddleware:
                     "This key was used with a different request.",
                 )
             if existing.in_progress:
-                return _problem(
-                    request,
-                    409,
-                    "idempotency_in_progress",
-                    "Request in progress",
-                    "A request with this key is still being processed.",
-                    Retry_After="1",
-                )
+                return _in_progress(request)
             response = HttpResponse(
                 bytes(existing.response_body),
                 status=existing.status_code,
@@ -144,11 +148,4 @@ class IdempotencyMiddleware:
             )
             response["Idempotent-Replayed"] = "true"
             return response
-        return _problem(
-            request,
-            409,
-            "idempotency_in_progress",
-            "Request in progress",
-            "A request with this key is still being processed.",
-            Retry_After="1",
-        )
+        return _in_progress(request)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
 from api.keys import api_key_create
 from complaints.models import Complaint, ComplaintEvent
+from tests.api.clients import client_for
 from tests.states import complaint_in
 
 pytestmark = pytest.mark.django_db
@@ -24,15 +24,6 @@ BODY = {
     "description": "耳机左耳无声。",
     "region": "310115",
 }
-
-
-def client_for(user=None, api_key=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_login(user)
-    if api_key is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {api_key}")
-    return client
 
 
 @pytest.fixture

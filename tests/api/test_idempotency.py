@@ -11,7 +11,8 @@ from rest_framework.test import APIClient
 from api.keys import api_key_create
 from api.models import IdempotencyRecord
 from complaints.models import Complaint, ComplaintEvent
-from tests.api.test_complaints_api import BODY, client_for
+from tests.api.clients import client_for
+from tests.api.test_complaints_api import BODY
 from tests.states import complaint_in
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from api.keys import api_key_create
 from complaints.models import ComplaintEvent, ComplaintMessage
-from tests.api.test_complaints_api import client_for
+from tests.api.clients import client_for
 from tests.states import complaint_in
 
 pytestmark = pytest.mark.django_db

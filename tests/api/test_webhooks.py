@@ -13,7 +13,6 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.test import APIClient
 from standardwebhooks import Webhook
 
 from api.keys import api_key_create
@@ -24,6 +23,7 @@ from api.webhooks.url_guard import check_webhook_url
 from complaints.actors import Actor
 from complaints.exceptions import DomainValidationError
 from complaints.services import complaint_transition
+from tests.api.clients import client_for
 from tests.factories import UserFactory
 from tests.states import complaint_in
 
@@ -336,15 +336,6 @@ def test_delivery_checks_the_url_again(settings, consumer, platform, endpoint, r
 
 
 # The endpoints API.
-
-
-def client_for(user=None, api_key=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    if api_key is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {api_key}")
-    return client
 
 
 URL = "/api/v1/webhook-endpoints/"
