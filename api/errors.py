@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from rest_framework import exceptions as drf
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
@@ -115,25 +116,39 @@ def problem_exception_handler(exc, context):
     else:
         return None  # an unexpected error: Django's 500 handler (below) answers
     set_rollback()
-    response = Response(body, status=status, headers=headers, content_type=PROBLEM)
-    return response
+    if request is not None:
+        # Problems are JSON whatever the endpoint renders (the schema view renders YAML).
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = PROBLEM
+    return Response(body, status=status, headers=headers, content_type=PROBLEM)
 
 
-def _page_problem(request, status: int, code: str, title: str) -> JsonResponse:
+def problem_response(
+    request,
+    status: int,
+    code: str,
+    title: str,
+    detail: str = "",
+    *,
+    headers: dict[str, str] | None = None,
+    **extra,
+) -> JsonResponse:
+    """A problem+json answer from outside DRF (middleware, Django's error handlers)."""
     return JsonResponse(
-        problem(status, code, title, "", request),
+        problem(status, code, title, detail, request, **extra),
         status=status,
         content_type=PROBLEM,
+        headers=headers,
         json_dumps_params={"ensure_ascii": False},
     )
 
 
 def api_404(request, exception=None):
-    return _page_problem(request, 404, "not_found", "Not found")
+    return problem_response(request, 404, "not_found", "Not found")
 
 
 def api_500(request):
     logger.error(
         "unhandled error on %s request_id=%s", request.path, getattr(request, "request_id", "-")
     )
-    return _page_problem(request, 500, "server_error", "Internal server error")
+    return problem_response(request, 500, "server_error", "Internal server error")

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 
-from api.errors import PROBLEM, problem
+from api.errors import problem_response
 from api.keys import api_key_authenticate
 from api.models import IdempotencyRecord
 
@@ -40,26 +40,14 @@ def _scope(request) -> str | None:
     return None
 
 
-def _problem(request, status: int, code: str, title: str, detail: str, **headers) -> JsonResponse:
-    response = JsonResponse(
-        problem(status, code, title, detail, request),
-        status=status,
-        content_type=PROBLEM,
-        json_dumps_params={"ensure_ascii": False},
-    )
-    for name, value in headers.items():
-        response[name.replace("_", "-")] = value
-    return response
-
-
 def _in_progress(request) -> JsonResponse:
-    return _problem(
+    return problem_response(
         request,
         409,
         "idempotency_in_progress",
         "Request in progress",
         "A request with this key is still being processed.",
-        Retry_After="1",
+        headers={"Retry-After": "1"},
     )
 
 
@@ -78,7 +66,7 @@ class IdempotencyMiddleware:
         if key is None or request.method != "POST" or not request.path.startswith("/api/v1/"):
             return self.get_response(request)
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-            return _problem(
+            return problem_response(
                 request,
                 400,
                 "invalid_idempotency_key",
@@ -132,7 +120,7 @@ class IdempotencyMiddleware:
                 existing.delete()
                 continue
             if existing.request_hash != digest:
-                return _problem(
+                return problem_response(
                     request,
                     422,
                     "idempotency_key_reused",

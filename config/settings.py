@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "api.limits.RequestSizeLimitMiddleware",
     "api.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -212,6 +213,11 @@ WEIQUAN = {
     "FULFILMENT_OBJECTION_DAYS": int(os.environ.get("FULFILMENT_OBJECTION_DAYS", "7")),
     "DEFAULT_FULFILMENT_DAYS": int(os.environ.get("DEFAULT_FULFILMENT_DAYS", "7")),
     "SWEEP_BATCH_SIZE": int(os.environ.get("SWEEP_BATCH_SIZE", "500")),
+    # Request bodies under /api/: JSON bodies, and one evidence file per upload (413 above).
+    "API_MAX_BODY_BYTES": int(os.environ.get("API_MAX_BODY_BYTES", str(1024 * 1024))),
+    "EVIDENCE_MAX_UPLOAD_BYTES": int(
+        os.environ.get("EVIDENCE_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))
+    ),
 }
 
 LOGGING = {

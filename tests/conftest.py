@@ -22,6 +22,16 @@ def _fresh_calendar_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters and cached lookups do not leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery(settings):
     from config.celery import app
 
