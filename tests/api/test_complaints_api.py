@@ -184,3 +184,29 @@ def test_list_query_count_is_fixed(consumer, platform, django_assert_num_queries
     complaint_in("awaiting_response", consumer=consumer, platform_code=platform.code)
     with django_assert_num_queries(3):
         client.get("/api/v1/complaints/")
+
+
+@pytest.mark.parametrize("state", ["awaiting_response", "responded", "mediating"])
+def test_detail_query_count_is_fixed_whatever_the_state(
+    consumer, platform, mediator, state, django_assert_num_queries
+):
+    complaint = complaint_in(state, consumer=consumer, platform_code=platform.code)
+    client = client_for(consumer)
+    url = f"/api/v1/complaints/{complaint.reference}/"
+    client.get(url)  # warms the per-process region name table
+    # session, user, the complaint with platform, merchant, consumer and mediator joined
+    with django_assert_num_queries(3):
+        assert client.get(url).status_code == 200
+
+
+def test_platform_list_query_count_is_fixed(platform, consumer, django_assert_num_queries):
+    for _ in range(3):
+        complaint_in("responded", consumer=consumer, platform_code=platform.code)
+    client = client_for(api_key=api_key_create(platform=platform, name="q")[1])
+    client.get("/api/v1/complaints/")
+    # the key (with its platform), one page of complaints: no session, no per-row queries
+    with django_assert_num_queries(2):
+        client.get("/api/v1/complaints/")
+    complaint_in("mediating", consumer=consumer, platform_code=platform.code)
+    with django_assert_num_queries(2):
+        client.get("/api/v1/complaints/")
