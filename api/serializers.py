@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -15,11 +16,26 @@ from complaints.choices import (
     ReferralRoute,
     RejectReason,
     Resolution,
+    Role,
     Status,
 )
 from complaints.models import Complaint, ComplaintEvent, ComplaintMessage
 from complaints.privacy import mask_name, mask_text
 from complaints.selectors import region_name
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "decimal",
+        # What the field accepts: yuan, not negative, at most two decimal places.
+        "pattern": r"^\d{1,10}(\.\d{1,2})?$",
+        "example": "1299.00",
+    }
+)
+class MoneyField(serializers.DecimalField):
+    """An amount in yuan (元), a string with two decimal places: "1299.00"."""
+
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": 0, "coerce_to_string": True}
 
@@ -31,8 +47,8 @@ class ComplaintCreateSerializer(serializers.Serializer):
     order_date = serializers.DateField()
     category = serializers.ChoiceField(choices=Category.choices)
     issue_type = serializers.ChoiceField(choices=IssueType.choices)
-    amount_paid = serializers.DecimalField(**MONEY)
-    amount_claimed = serializers.DecimalField(**MONEY)
+    amount_paid = MoneyField(**MONEY)
+    amount_claimed = MoneyField(**MONEY)
     demand = serializers.ChoiceField(choices=Demand.choices)
     description = serializers.CharField(max_length=10000)
     region = serializers.RegexField(r"^\d{6}$", help_text="GB/T 2260 six-digit county code.")
@@ -48,20 +64,34 @@ class DeadlineSerializer(serializers.Serializer):
 
 class ProposalSerializer(serializers.Serializer):
     resolution = serializers.ChoiceField(choices=Resolution.choices)
-    amount = serializers.DecimalField(**MONEY, allow_null=True)
+    amount = MoneyField(**MONEY, allow_null=True)
     message = serializers.CharField()
 
 
 class ComplaintSerializer(serializers.ModelSerializer):
     """A complaint as parties, staff and mediators see it."""
 
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DecimalField: MoneyField,
+    }
     platform = serializers.SlugRelatedField(slug_field="code", read_only=True)
     status = serializers.ChoiceField(choices=Status.choices, read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     outcome = serializers.ChoiceField(choices=Outcome.choices, read_only=True, allow_blank=True)
     region_name = serializers.SerializerMethodField()
     consumer_name = serializers.SerializerMethodField()
-    mediator = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    mediator = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    reason_code = serializers.ChoiceField(
+        choices=[*RejectReason.choices, *FailReason.choices],
+        read_only=True,
+        allow_blank=True,
+        help_text="Why it was not accepted (`reject`) or why mediation ended "
+        "(`fail_mediation`); empty otherwise.",
+    )
+    referral_route = serializers.ChoiceField(
+        choices=ReferralRoute.choices, read_only=True, allow_blank=True
+    )
     deadlines = DeadlineSerializer(many=True, read_only=True)
     proposal = serializers.SerializerMethodField()
 
@@ -141,6 +171,9 @@ class MaskedComplaintSerializer(ComplaintSerializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
+    from_status = serializers.ChoiceField(choices=Status.choices, read_only=True, allow_blank=True)
+    to_status = serializers.ChoiceField(choices=Status.choices, read_only=True, allow_blank=True)
+
     class Meta:
         model = ComplaintEvent
         fields = [
@@ -154,6 +187,21 @@ class EventSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+
+class MaskedEventSerializer(EventSerializer):
+    """For regulators: the timeline's shape (what, when, by which role), no personal data.
+
+    Payloads carry message texts, reasons and merchant contacts, so they are left out;
+    a consumer's name is masked like in the complaint itself.
+    """
+
+    def to_representation(self, event: ComplaintEvent) -> dict:
+        data = super().to_representation(event)
+        data["payload"] = {}
+        if data["actor_role"] == Role.CONSUMER:
+            data["actor_label"] = mask_name(data["actor_label"])
+        return data
 
 
 # Transition bodies: one serializer each, shape only.
@@ -182,7 +230,7 @@ class MerchantSerializer(serializers.Serializer):
 
 class RespondSerializer(serializers.Serializer):
     resolution = serializers.ChoiceField(choices=Resolution.choices)
-    amount = serializers.DecimalField(**MONEY, required=False, allow_null=True)
+    amount = MoneyField(**MONEY, required=False, allow_null=True)
     message = serializers.CharField(max_length=5000)
     merchant = MerchantSerializer(
         required=False, help_text="The merchant's real identity (CRPL art. 44)."
@@ -195,16 +243,16 @@ class ReasonSerializer(serializers.Serializer):
 
 class SignAgreementSerializer(serializers.Serializer):
     terms = serializers.CharField(max_length=20000)
-    amount = serializers.DecimalField(**MONEY)
+    amount = MoneyField(**MONEY)
     fulfilment_days = serializers.IntegerField(min_value=1, max_value=90, required=False)
 
 
 class AmountSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(**MONEY)
+    amount = MoneyField(**MONEY)
 
 
 class PayCompensationSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(**MONEY)
+    amount = MoneyField(**MONEY)
     transaction_ref = serializers.CharField(max_length=64)
 
 

@@ -62,7 +62,11 @@ def complaints_visible_to(actor: Actor) -> QuerySet[Complaint]:
     qs = Complaint.objects.select_related("platform", "merchant", "consumer", "mediator")
     user = actor.user
     if actor.role == Role.PLATFORM:
-        return qs.filter(platform=actor.platform) if actor.platform else qs.none()
+        # Forwarded complaints only (Order 121: the platform gets a case once accepted):
+        # not what is still waiting for acceptance, was rejected or withdrawn before.
+        if actor.platform is None:
+            return qs.none()
+        return qs.filter(platform=actor.platform, accepted_at__isnull=False)
     if user is None or not user.is_active:
         return qs.none()
     if actor.role == Role.STAFF:

@@ -557,6 +557,8 @@ def message_post(
         at=at,
     )
     _mark_read(complaint, party, message.pk)
+    # A new message is a change of the case: pollers using updated_after must see it.
+    Complaint.objects.filter(pk=complaint.pk).update(updated_at=timezone.now())
     return message
 
 

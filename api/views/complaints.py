@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.authentication import actor_of
 from api.filters import ComplaintFilter
+from api.schema import (
+    FILING_EXAMPLE,
+    MESSAGE_EXAMPLE,
+    TRANSITION_EXAMPLES,
+    problems,
+)
 from api.serializers import (
     TRANSITION_SERIALIZERS,
     ComplaintCreateSerializer,
     ComplaintSerializer,
+    EmptySerializer,
     EventSerializer,
     MaskedComplaintSerializer,
+    MaskedEventSerializer,
     MessageCreateSerializer,
     MessageSerializer,
     ThreadSerializer,
     TransitionListSerializer,
 )
 from complaints.choices import Role
-from complaints.exceptions import TransitionForbidden, UnknownTransition
+from complaints.exceptions import TransitionForbidden
 from complaints.models import Complaint
 from complaints.selectors import complaints_visible_to
 from complaints.services import (
@@ -50,7 +58,11 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             return MaskedComplaintSerializer
         return ComplaintSerializer
 
-    @extend_schema(request=ComplaintCreateSerializer, responses={201: ComplaintSerializer})
+    @extend_schema(
+        request=ComplaintCreateSerializer,
+        responses={201: ComplaintSerializer, **problems(422)},
+        examples=[FILING_EXAMPLE],
+    )
     def create(self, request):
         """File a complaint (consumers)."""
         serializer = ComplaintCreateSerializer(data=request.data)
@@ -73,23 +85,10 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             }
         )
 
-    @extend_schema(
-        request=None,
-        parameters=[
-            OpenApiParameter(
-                "name", str, OpenApiParameter.PATH, enum=sorted(TRANSITION_SERIALIZERS)
-            )
-        ],
-        responses=ComplaintSerializer,
-    )
-    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
-    def fire(self, request, reference=None, name=None):
-        """Fire one transition; its fields go in the body."""
+    def _fire(self, request, name: str) -> Response:
+        """Fire transition `name` on the complaint in the URL; its fields go in the body."""
         complaint = self.get_object()
-        body = TRANSITION_SERIALIZERS.get(name)
-        if body is None:
-            raise UnknownTransition(action=name)
-        serializer = body(data=request.data)
+        serializer = TRANSITION_SERIALIZERS[name](data=request.data)
         serializer.is_valid(raise_exception=True)
         complaint = complaint_transition(
             complaint_id=complaint.pk,
@@ -102,7 +101,10 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     @extend_schema(methods=["GET"], responses=ThreadSerializer)
     @extend_schema(
-        methods=["POST"], request=MessageCreateSerializer, responses={201: MessageSerializer}
+        methods=["POST"],
+        request=MessageCreateSerializer,
+        responses={201: MessageSerializer},
+        examples=[MESSAGE_EXAMPLE],
     )
     @action(detail=True, methods=["get", "post"])
     def messages(self, request, reference=None):
@@ -122,9 +124,51 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return Response({"unread": unread, "results": MessageSerializer(messages, many=True).data})
 
     @extend_schema(responses=EventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    # The whole timeline, oldest first: neither paged nor filtered like the list.
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def events(self, request, reference=None):
         """The timeline."""
         complaint = self.get_object()
         events = complaint.events.order_by("created_at", "id")
-        return Response(EventSerializer(events, many=True).data)
+        serializer = (
+            MaskedEventSerializer
+            if getattr(request.user, "role", None) == Role.REGULATOR
+            else EventSerializer
+        )
+        return Response(serializer(events, many=True).data)
+
+
+def _transition_action(name: str, body: type[serializers.Serializer]):
+    """`POST transitions/<name>/`: one operation per transition, so each body is documented.
+
+    A factory rather than a loop body, so each action keeps its own `name`.
+    """
+
+    def fire(self, request, reference=None):
+        return self._fire(request, name)
+
+    fire.__name__ = fire.__qualname__ = f"transition_{name}"
+    lifecycle_doc = (getattr(Complaint, name).__doc__ or "").strip()
+    fire.__doc__ = (
+        f"{lifecycle_doc}\n\nAllowed only in some states and for some roles: "
+        "`GET transitions/` lists what the caller may fire now (403 not the caller's "
+        "to fire, 409 not in this state)."
+    )
+    schema = extend_schema(
+        operation_id=f"complaints_transition_{name}",
+        summary=f"Fire `{name}`",
+        request=None if body is EmptySerializer else body,
+        responses={200: ComplaintSerializer, **problems(409, 422)},
+        examples=TRANSITION_EXAMPLES.get(name, []),
+    )
+    route = action(
+        detail=True,
+        methods=["post"],
+        url_path=f"transitions/{name}",
+        url_name=f"transition-{name.replace('_', '-')}",
+    )
+    return schema(route(fire))
+
+
+for _name, _body in TRANSITION_SERIALIZERS.items():
+    setattr(ComplaintViewSet, f"transition_{_name}", _transition_action(_name, _body))

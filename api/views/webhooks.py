@@ -7,6 +7,7 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 
 from api.authentication import actor_of
+from api.schema import WEBHOOK_ENDPOINT_EXAMPLE
 from api.webhooks.events import WEBHOOK_EVENT_TYPES
 from api.webhooks.selectors import webhook_endpoints_of
 from api.webhooks.services import webhook_endpoint_create, webhook_endpoint_disable
@@ -32,7 +33,7 @@ class WebhookEndpointSerializer(serializers.Serializer):
     )
     is_active = serializers.BooleanField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
-    disabled_at = serializers.DateTimeField(read_only=True)
+    disabled_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
 class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
@@ -54,7 +55,9 @@ class WebhookEndpointViewSet(
         return webhook_endpoints_of(actor_of(self.request).platform)
 
     @extend_schema(
-        request=WebhookEndpointSerializer, responses={201: WebhookEndpointCreatedSerializer}
+        request=WebhookEndpointSerializer,
+        responses={201: WebhookEndpointCreatedSerializer},
+        examples=[WEBHOOK_ENDPOINT_EXAMPLE],
     )
     def create(self, request):
         """Register an endpoint; the answer carries its signing secret, once."""

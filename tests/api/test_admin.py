@@ -6,29 +6,17 @@ import re
 
 import pytest
 from django.contrib import messages
-from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from api.keys import api_key_authenticate, api_key_create
 from api.models import ApiKey, WebhookMessage
 from api.webhooks.services import webhook_endpoint_create
 from tests.api.clients import client_for
+from tests.conftest import admin_messages
 from tests.factories import UserFactory
 from tests.states import complaint_in
 
 pytestmark = pytest.mark.django_db
-
-
-def admin_messages(response) -> list[tuple[int, str]]:
-    return [(m.level, str(m)) for m in get_messages(response.wsgi_request)]
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    staff.is_staff = True
-    staff.save(update_fields=["is_staff"])
-    client.force_login(staff)
-    return client
 
 
 def test_staff_issue_a_key_that_is_shown_once_and_works(staff_client, platform):

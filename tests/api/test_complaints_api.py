@@ -210,3 +210,52 @@ def test_platform_list_query_count_is_fixed(platform, consumer, django_assert_nu
     complaint_in("mediating", consumer=consumer, platform_code=platform.code)
     with django_assert_num_queries(2):
         client.get("/api/v1/complaints/")
+
+
+@pytest.mark.parametrize("state", ["submitted", "rejected", "withdrawn"])
+def test_a_platform_does_not_see_a_complaint_that_was_never_forwarded(
+    consumer, platform, platform_key, state
+):
+    complaint = complaint_in(state, consumer=consumer, platform_code=platform.code)
+    client = client_for(api_key=platform_key)
+    assert client.get(f"/api/v1/complaints/{complaint.reference}/").status_code == 404
+    assert client.get("/api/v1/complaints/").json()["results"] == []
+
+
+def test_a_new_message_moves_updated_at_so_pollers_see_it(consumer, platform, platform_key):
+    complaint = complaint_in("awaiting_response", consumer=consumer, platform_code=platform.code)
+    client = client_for(api_key=platform_key)
+    since = client.get(f"/api/v1/complaints/{complaint.reference}/").json()["updated_at"]
+    client_for(consumer).post(
+        f"/api/v1/complaints/{complaint.reference}/messages/", {"body": "还在吗？"}, format="json"
+    )
+    changed = client.get("/api/v1/complaints/", {"updated_after": since}).json()["results"]
+    assert [c["reference"] for c in changed] == [complaint.reference]
+
+
+def test_a_regulator_reads_the_timeline_without_personal_data(consumer, platform, regulator):
+    complaint = complaint_in("awaiting_response", consumer=consumer, platform_code=platform.code)
+    client_for(consumer).post(
+        f"/api/v1/complaints/{complaint.reference}/messages/",
+        {"body": "我的电话是13812345678"},
+        format="json",
+    )
+    events = client_for(regulator).get(f"/api/v1/complaints/{complaint.reference}/events/").json()
+    assert [e["name"] for e in events] == ["filed", "accept", "message_posted"]
+    assert all(e["payload"] == {} for e in events)
+    assert "13812345678" not in str(events) and "张三" not in str(events)
+    # the parties still see everything
+    own = client_for(consumer).get(f"/api/v1/complaints/{complaint.reference}/events/").json()
+    assert own[-1]["payload"]["body"] == "我的电话是13812345678"
+
+
+def test_nested_field_errors_are_flat_keys(platform):
+    key = api_key_create(platform=platform, name="n")[1]
+    response = client_for(api_key=key).post(
+        "/api/v1/webhook-endpoints/",
+        {"url": "https://hooks.example.com/a", "events": ["complaint.forwarded", "nope"]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["events.1"]
+    assert "ErrorDetail" not in response.content.decode()

@@ -141,3 +141,12 @@ def test_an_unexpected_error_is_500_without_a_trace_and_the_request_id_is_logged
     assert "Traceback" not in response.content.decode()
     assert body["request_id"] == "req-abcdef123456"
     assert any("req-abcdef123456" in record.getMessage() for record in caplog.records)
+
+
+def test_platforms_do_not_share_the_session_users_bucket(platform, other_platform, rates):
+    # DRF's per-user throttle would key every API-key caller on the same missing user id.
+    rates(user="2/min", platform_key="100/min")
+    first = client_for(api_key=api_key_create(platform=platform)[1])
+    second = client_for(api_key=api_key_create(platform=other_platform)[1])
+    assert [first.get("/api/v1/complaints/").status_code for _ in range(3)] == [200] * 3
+    assert second.get("/api/v1/complaints/").status_code == 200

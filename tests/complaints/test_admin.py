@@ -9,7 +9,6 @@ from decimal import Decimal
 
 import pytest
 from django.contrib import messages
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -21,6 +20,7 @@ from complaints.choices import Status
 from complaints.models import CalendarDay, Complaint, ComplaintEvent
 from complaints.services import mediation_pause
 from mediation.models import GuaranteeDepositEntry, deposit_balance
+from tests.conftest import admin_messages
 from tests.factories import UserFactory
 from tests.states import complaint_in
 
@@ -33,26 +33,8 @@ def change_url(complaint: Complaint) -> str:
     return reverse("admin:complaints_complaint_change", args=[complaint.pk])
 
 
-def admin_messages(response) -> list[tuple[int, str]]:
-    return [(m.level, str(m)) for m in get_messages(response.wsgi_request)]
-
-
 def errors(response) -> list[str]:
     return [text for level, text in admin_messages(response) if level == messages.ERROR]
-
-
-@pytest.fixture
-def staff_user(staff):
-    """A complaint-centre staff member as `create_user --role staff` makes one."""
-    staff.is_staff = True
-    staff.save(update_fields=["is_staff"])
-    return staff
-
-
-@pytest.fixture
-def staff_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
 
 
 @pytest.fixture
