@@ -19,7 +19,9 @@ VAR_DIR := $(or $(WEIQUAN_VAR_DIR),var)
 # Debian packages the project needs; `make system-deps` installs the missing ones
 # (as root, with apt) and only warns otherwise. Later features add theirs here,
 # e.g. fonts-noto-cjk for Chinese text in WeasyPrint PDFs.
-SYSTEM_PACKAGES ?=
+# WeasyPrint (PDF certificates) loads Pango and HarfBuzz's subsetter at run time;
+# without a CJK font it prints Chinese as empty boxes (tests/evidence/test_certificate.py).
+SYSTEM_PACKAGES ?= fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 
 REQUIREMENTS := requirements.txt requirements-dev.txt
 # pip runs again only when a requirements file is newer than this stamp.

@@ -7,6 +7,8 @@ status and title. Views never build error bodies.
 from __future__ import annotations
 
 import logging
+import re
+from http import HTTPStatus
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
@@ -17,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from complaints import exceptions as domain
+from evidence import exceptions as evidence
 
 logger = logging.getLogger("api.errors")
 PROBLEM = "application/problem+json"
@@ -30,6 +33,10 @@ DOMAIN_STATUS: dict[type[domain.WeiquanError], tuple[int, str]] = {
     domain.TransitionForbidden: (403, "Not yours to do"),
     domain.UnknownTransition: (404, "No such transition"),
     domain.NotFound: (404, "Not found"),
+    evidence.UploadTooLarge: (413, "File too large"),
+    evidence.QuotaExceeded: (413, "Evidence quota exceeded"),
+    evidence.UnsupportedEvidenceType: (415, "File type not accepted"),
+    evidence.EvidenceUnavailable: (410, "Content purged after its retention period"),
 }
 
 
@@ -50,12 +57,20 @@ def problem(status: int, code: str, title: str, detail: str = "", request=None, 
     return body
 
 
-def _field_errors(detail) -> dict:
+def _field_errors(detail, path: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail as flat `field` / `field.sub` / `field.0` keys to messages."""
     if isinstance(detail, dict):
-        return {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()}
-    return {
-        "non_field_errors": [str(m) for m in (detail if isinstance(detail, list) else [detail])]
-    }
+        errors: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            errors.update(_field_errors(value, f"{path}.{key}" if path else str(key)))
+        return errors
+    items = detail if isinstance(detail, list) else [detail]
+    if all(not isinstance(item, dict | list) for item in items):
+        return {path or "non_field_errors": [str(item) for item in items]}
+    errors = {}
+    for index, item in enumerate(items):  # a list field: errors per element ({} when fine)
+        errors.update(_field_errors(item, f"{path}.{index}" if path else str(index)))
+    return errors
 
 
 def _domain_problem(exc: domain.WeiquanError, request) -> tuple[int, dict]:
@@ -71,6 +86,14 @@ def _domain_problem(exc: domain.WeiquanError, request) -> tuple[int, dict]:
     if isinstance(exc, domain.DomainValidationError):
         extra = {"errors": exc.errors}
     return status, problem(status, exc.code, title, exc.message, request, **extra)
+
+
+def _title(exc: drf.APIException) -> str:
+    """The same for every occurrence: DRF's default detail, unless it is a template."""
+    title = str(exc.default_detail)
+    if "{" in title:  # e.g. 'Unsupported media type "{media_type}" in request.'
+        return HTTPStatus(exc.status_code).phrase
+    return title
 
 
 def problem_exception_handler(exc, context):
@@ -108,7 +131,7 @@ def problem_exception_handler(exc, context):
                 errors=_field_errors(exc.detail),
             )
         else:
-            body = problem(status, str(code), str(exc.default_detail), str(exc.detail), request)
+            body = problem(status, str(code), _title(exc), str(exc.detail), request)
         if getattr(exc, "auth_header", None):
             headers["WWW-Authenticate"] = exc.auth_header
         if getattr(exc, "wait", None) is not None:
@@ -143,7 +166,18 @@ def problem_response(
     )
 
 
+# Each transition has its own route (api/views/complaints.py), so a mistyped name is
+# answered here, with the problem the service raises for an unknown name.
+_TRANSITION_PATH = re.compile(r"^/api/v1/complaints/[^/]+/transitions/(?P<name>[a-z_]+)/$")
+
+
 def api_404(request, exception=None):
+    match = _TRANSITION_PATH.match(request.path)
+    if match is not None and request.method == "POST":
+        status, body = _domain_problem(domain.UnknownTransition(action=match["name"]), request)
+        return JsonResponse(
+            body, status=status, content_type=PROBLEM, json_dumps_params={"ensure_ascii": False}
+        )
     return problem_response(request, 404, "not_found", "Not found")
 
 

@@ -5,14 +5,40 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from api.views.complaints import ComplaintViewSet
+from api.views.evidence import (
+    CheckpointListView,
+    ComplaintEvidenceView,
+    EvidenceDownloadView,
+    EvidenceVerifyView,
+    PublicKeyView,
+)
+from api.views.packages import ComplaintEvidencePackageView
 from api.views.webhooks import WebhookEndpointViewSet
 
 router = SimpleRouter()
 router.register("complaints", ComplaintViewSet, basename="complaint")
 router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 
+REFERENCE = "<str:reference>"
+
 urlpatterns = [
     path("v1/", include(router.urls)),
+    path(
+        f"v1/complaints/{REFERENCE}/evidence/",
+        ComplaintEvidenceView.as_view(),
+        name="complaint-evidence",
+    ),
+    path(
+        f"v1/complaints/{REFERENCE}/evidence-package/",
+        ComplaintEvidencePackageView.as_view(),
+        name="complaint-evidence-package",
+    ),
+    path(
+        "v1/evidence/<int:pk>/download/", EvidenceDownloadView.as_view(), name="evidence-download"
+    ),
+    path("v1/evidence/<int:pk>/verify/", EvidenceVerifyView.as_view(), name="evidence-verify"),
+    path("v1/evidence/checkpoints/", CheckpointListView.as_view(), name="evidence-checkpoints"),
+    path("v1/evidence/public-key/", PublicKeyView.as_view(), name="evidence-public-key"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -120,6 +120,41 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
+# Evidence files (content-addressed, never served from a public URL). Local disk by
+# default; EVIDENCE_S3_BUCKET switches to any S3-compatible store via django-storages
+# (credentials from the usual AWS_* variables; endpoint from EVIDENCE_S3_ENDPOINT_URL).
+EVIDENCE_ROOT = Path(os.environ.get("EVIDENCE_ROOT", VAR_DIR / "evidence"))
+if os.environ.get("EVIDENCE_S3_BUCKET"):
+    EVIDENCE_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["EVIDENCE_S3_BUCKET"],
+            "endpoint_url": os.environ.get("EVIDENCE_S3_ENDPOINT_URL") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    EVIDENCE_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": EVIDENCE_ROOT, "base_url": None},
+    }
+# The evidence log's checkpoints: signed with this Ed25519 key (PEM, PKCS#8); `make run`
+# and DEBUG generate a development key on first use, production must provide one.
+EVIDENCE_SIGNING_KEY = Path(
+    os.environ.get("EVIDENCE_SIGNING_KEY", VAR_DIR / "keys" / "evidence-ed25519.pem")
+)
+# The origin line of checkpoints and the signer's name (c2sp.org/tlog-checkpoint).
+EVIDENCE_LOG_ORIGIN = os.environ.get("EVIDENCE_LOG_ORIGIN", "weiquan.example/evidence")
+# Optional RFC 3161 time-stamping authority for each checkpoint (e.g. a national TSA).
+EVIDENCE_TSA_URL = os.environ.get("EVIDENCE_TSA_URL", "")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "evidence": EVIDENCE_STORAGE,
+}
+
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -159,14 +194,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "complaints.tasks.sweep_deadlines",
         "schedule": float(os.environ.get("SWEEP_INTERVAL_SECONDS", "300")),
     },
+    "evidence-checkpoint": {
+        "task": "evidence.tasks.make_checkpoint",
+        # At least daily (docs/evidence.md); hourly by default.
+        "schedule": float(os.environ.get("EVIDENCE_CHECKPOINT_SECONDS", "3600")),
+    },
     "deliver-webhooks": {
         "task": "api.tasks.deliver_due_webhooks",
         "schedule": float(os.environ.get("WEBHOOK_POLL_SECONDS", "30")),
     },
+    "purge-evidence": {
+        "task": "evidence.tasks.purge_evidence",
+        # Daily: retention is counted in years, a day late is harmless.
+        "schedule": float(os.environ.get("EVIDENCE_PURGE_SECONDS", str(24 * 3600))),
+    },
 }
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.WeiquanAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.ApiKeyAuthentication",
@@ -184,7 +229,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": [
         "api.throttling.PlatformKeyRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "api.throttling.SessionUserRateThrottle",
         "rest_framework.throttling.AnonRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
@@ -195,9 +240,34 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Weiquan API",
-    "DESCRIPTION": "Online consumer dispute resolution for e-commerce (维权).",
+    "DESCRIPTION": "Online consumer dispute resolution for e-commerce (维权). "
+    "Errors are `application/problem+json` (RFC 9457) with a stable `code`; "
+    "every code list below names each code with its Chinese label.",
     "VERSION": "1.0.0",
-    "ENUM_NAME_OVERRIDES": {"PartyRoleEnum": "complaints.choices.Role"},
+    # Request bodies get their own components, without the read-only fields.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Each enum's description lists `code` - 中文标签 (the labels in the request's
+    # language, Chinese by default); api.schema.enum_labels_hook adds the same as
+    # x-enum-varnames / x-enum-descriptions for client generators.
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": True,
+    # Fixed names: two fields called `reason_code` carry different lists.
+    "ENUM_NAME_OVERRIDES": {
+        "PartyRoleEnum": "complaints.choices.Role",
+        "StatusEnum": "complaints.choices.Status",
+        "OutcomeEnum": "complaints.choices.Outcome",
+        "ChannelEnum": "complaints.choices.Channel",
+        "CategoryEnum": "complaints.choices.Category",
+        "IssueTypeEnum": "complaints.choices.IssueType",
+        "DemandEnum": "complaints.choices.Demand",
+        "ResolutionEnum": "complaints.choices.Resolution",
+        "RejectReasonEnum": "complaints.choices.RejectReason",
+        "FailReasonEnum": "complaints.choices.FailReason",
+        "ReferralRouteEnum": "complaints.choices.ReferralRoute",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.enum_labels_hook",
+    ],
 }
 
 # Webhook URLs on loopback or private networks are refused (SSRF) unless this is on
@@ -215,10 +285,29 @@ WEIQUAN = {
     "SWEEP_BATCH_SIZE": int(os.environ.get("SWEEP_BATCH_SIZE", "500")),
     # Request bodies under /api/: JSON bodies, and one evidence file per upload (413 above).
     "API_MAX_BODY_BYTES": int(os.environ.get("API_MAX_BODY_BYTES", str(1024 * 1024))),
+    # Evidence uploads per complaint: total bytes and number of files.
+    "EVIDENCE_QUOTA_BYTES": int(os.environ.get("EVIDENCE_QUOTA_BYTES", str(200 * 1024 * 1024))),
+    "EVIDENCE_QUOTA_FILES": int(os.environ.get("EVIDENCE_QUOTA_FILES", "100")),
     "EVIDENCE_MAX_UPLOAD_BYTES": int(
         os.environ.get("EVIDENCE_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))
     ),
+    # Years evidence is kept after the case closes before purge_evidence removes its
+    # contents (hashes stay). E-commerce Law art. 31: at least 3.
+    "EVIDENCE_RETENTION_YEARS": os.environ.get("EVIDENCE_RETENTION_YEARS", "3"),
 }
+# The same floor is checked again at use (evidence.retention.retention_years), for
+# settings overridden after start-up.
+try:
+    WEIQUAN["EVIDENCE_RETENTION_YEARS"] = int(WEIQUAN["EVIDENCE_RETENTION_YEARS"])
+except ValueError:
+    raise ImproperlyConfigured(
+        "EVIDENCE_RETENTION_YEARS must be a whole number of years."
+    ) from None
+if WEIQUAN["EVIDENCE_RETENTION_YEARS"] < 3:
+    raise ImproperlyConfigured(
+        "EVIDENCE_RETENTION_YEARS must be at least 3 (E-commerce Law art. 31), "
+        f"not {WEIQUAN['EVIDENCE_RETENTION_YEARS']}."
+    )
 
 LOGGING = {
     "version": 1,
@@ -226,4 +315,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # WeasyPrint reports each rendering step at INFO.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

@@ -10,3 +10,20 @@ from .settings import *  # noqa: E402, F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
+
+# Evidence files of the test run go to a throwaway directory, removed at exit.
+import atexit  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+
+EVIDENCE_ROOT = Path(tempfile.mkdtemp(prefix="weiquan-test-evidence-"))  # noqa: F405
+atexit.register(shutil.rmtree, EVIDENCE_ROOT, ignore_errors=True)
+STORAGES = {  # noqa: F405
+    **STORAGES,  # noqa: F405
+    "evidence": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": EVIDENCE_ROOT, "base_url": None},
+    },
+}
+EVIDENCE_SIGNING_KEY = EVIDENCE_ROOT / "keys" / "evidence-ed25519.pem"
+EVIDENCE_GENERATE_KEY = True

@@ -13,12 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from api.keys import api_key_create
 from api.models import WebhookEndpoint
+from api.serializers import TRANSITION_SERIALIZERS
 from api.webhooks.services import webhook_endpoint_create
 from complaints.models import Complaint
+from evidence.models import EvidenceRecord
 from tests.api.clients import client_for
 from tests.api.test_complaints_api import BODY
 from tests.factories import PlatformFactory, UserFactory
@@ -47,6 +51,7 @@ EMPTY = "empty"
 class World:
     complaint: Complaint
     endpoint: WebhookEndpoint
+    record: EvidenceRecord
     clients: dict = field(default_factory=dict)
 
 
@@ -54,7 +59,10 @@ class World:
 class Row:
     path: Callable[[World], str]
     expect: dict[str, int | str]
-    body: dict | None = None
+    body: dict | Callable[[], dict] | None = None
+    format: str = "json"
+    # The same request for an object that does not exist: out of scope must look alike.
+    ghost: Callable[[World], str] | None = None
 
     def __post_init__(self):
         assert set(self.expect) == set(ROLES), "every row names every role"
@@ -66,6 +74,28 @@ def by_role(default, **overrides) -> dict[str, int | str]:
 
 def complaint_path(suffix: str = "") -> Callable[[World], str]:
     return lambda w: f"/api/v1/complaints/{w.complaint.reference}/{suffix}"
+
+
+def complaint_row(suffix: str, expect: dict, **kwargs) -> Row:
+    return Row(
+        complaint_path(suffix),
+        expect,
+        ghost=lambda w: f"/api/v1/complaints/{GHOST}/{suffix}",
+        **kwargs,
+    )
+
+
+def record_row(suffix: str, expect: dict) -> Row:
+    return Row(
+        lambda w: f"/api/v1/evidence/{w.record.pk}/{suffix}",
+        expect,
+        ghost=lambda w: f"/api/v1/evidence/{w.record.pk + 10_000}/{suffix}",
+    )
+
+
+def upload_body() -> dict:
+    png = b"\x89PNG\r\n\x1a\n" + bytes(64)
+    return {"file": SimpleUploadedFile("photo.png", png), "kind": "photo"}
 
 
 # Out of scope is 404 for complaint routes; the unauthenticated are always 401.
@@ -88,24 +118,36 @@ MATRIX: dict[tuple[str, str], Row] = {
         by_role(403, consumer=201, other_consumer=201, anonymous=401),
         body=BODY,
     ),
-    ("complaint-detail", "GET"): Row(complaint_path(), by_role(200, **OUT_OF_SCOPE)),
-    ("complaint-transitions", "GET"): Row(
-        complaint_path("transitions/"), by_role(200, **OUT_OF_SCOPE)
+    ("complaint-detail", "GET"): complaint_row("", by_role(200, **OUT_OF_SCOPE)),
+    ("complaint-transitions", "GET"): complaint_row("transitions/", by_role(200, **OUT_OF_SCOPE)),
+    ("complaint-events", "GET"): complaint_row("events/", by_role(200, **OUT_OF_SCOPE)),
+    ("complaint-messages", "GET"): complaint_row(
+        "messages/", by_role(200, regulator=403, **OUT_OF_SCOPE)
     ),
-    ("complaint-fire", "POST"): Row(
-        complaint_path("transitions/fail_mediation/"),
-        by_role(403, mediator=200, **OUT_OF_SCOPE),
-        body={"reason_code": "no_agreement_possible", "reason": "双方对退款金额分歧过大"},
-    ),
-    ("complaint-events", "GET"): Row(complaint_path("events/"), by_role(200, **OUT_OF_SCOPE)),
-    ("complaint-messages", "GET"): Row(
-        complaint_path("messages/"), by_role(200, regulator=403, **OUT_OF_SCOPE)
-    ),
-    ("complaint-messages", "POST"): Row(
-        complaint_path("messages/"),
+    ("complaint-messages", "POST"): complaint_row(
+        "messages/",
         by_role(403, consumer=201, platform=201, mediator=201, **OUT_OF_SCOPE),
         body={"body": "请问退款何时到账？"},
     ),
+    ("complaint-evidence", "GET"): complaint_row(
+        "evidence/", by_role(200, regulator=403, **OUT_OF_SCOPE)
+    ),
+    ("complaint-evidence", "POST"): complaint_row(
+        "evidence/",
+        by_role(201, regulator=403, **OUT_OF_SCOPE),
+        body=upload_body,
+        format="multipart",
+    ),
+    ("complaint-evidence-package", "GET"): complaint_row(
+        "evidence-package/", by_role(200, regulator=403, **OUT_OF_SCOPE)
+    ),
+    ("evidence-download", "GET"): record_row(
+        "download/", by_role(200, regulator=403, **OUT_OF_SCOPE)
+    ),
+    ("evidence-verify", "GET"): record_row("verify/", by_role(200, regulator=403, **OUT_OF_SCOPE)),
+    # The log's checkpoints and key are public: anyone may verify.
+    ("evidence-checkpoints", "GET"): Row(lambda w: "/api/v1/evidence/checkpoints/", by_role(200)),
+    ("evidence-public-key", "GET"): Row(lambda w: "/api/v1/evidence/public-key/", by_role(200)),
     ("webhook-endpoint-list", "GET"): Row(
         lambda w: "/api/v1/webhook-endpoints/", by_role(403, **PLATFORMS_ONLY)
     ),
@@ -117,11 +159,41 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("webhook-endpoint-detail", "DELETE"): Row(
         lambda w: f"/api/v1/webhook-endpoints/{w.endpoint.pk}/",
         by_role(403, platform=204, other_platform=404, anonymous=401),
+        ghost=lambda w: f"/api/v1/webhook-endpoints/{w.endpoint.pk + 10_000}/",
     ),
     # The contract is public: integrators read it before they have a key.
     ("schema", "GET"): Row(lambda w: "/api/schema/", by_role(200)),
     ("api-docs", "GET"): Row(lambda w: "/api/docs/", by_role(200)),
 }
+
+
+# Transitions, for a complaint in mediation: who may fire those its state allows, with a
+# valid body each (so the answer is about access, not shape); every other one is 409.
+TRANSITION_BODIES = {
+    "reject": {"reason_code": "out_of_remit", "reason": "不属于本部门管辖"},
+    "respond": {"resolution": "refund", "amount": "500.00", "message": "同意退款"},
+    "decline_proposal": {"reason": "金额太少"},
+    "sign_agreement": {"terms": "平台退款300元", "amount": "300.00", "fulfilment_days": 7},
+    "start_compensation": {"amount": "300.00"},
+    "pay_compensation": {"amount": "300.00", "transaction_ref": "PAY-1"},
+    "fail_mediation": {"reason_code": "no_agreement_possible", "reason": "双方分歧过大"},
+    "refer": {"route": "arbitration", "reason": "建议申请仲裁"},
+    "withdraw": {"reason": "已自行解决"},
+}
+ALLOWED_IN_MEDIATION = {
+    "sign_agreement": {"mediator": 200},
+    "start_compensation": {"mediator": 200, "staff": 200},  # the merchant is unidentified
+    "fail_mediation": {"mediator": 200},
+    "refer": {"mediator": 200},
+    "withdraw": {"consumer": 200},
+}
+for _name in TRANSITION_SERIALIZERS:
+    _allowed = ALLOWED_IN_MEDIATION.get(_name)
+    MATRIX[(f"complaint-transition-{_name.replace('_', '-')}", "POST")] = complaint_row(
+        f"transitions/{_name}/",
+        by_role(403 if _allowed else 409, **(_allowed or {}), **OUT_OF_SCOPE),
+        body=TRANSITION_BODIES.get(_name, {}),
+    )
 
 
 def _api_routes(patterns, prefix: str = "") -> set[tuple[str, str]]:
@@ -158,6 +230,7 @@ def world(db, consumer, other_consumer, platform, other_platform, staff, mediato
     unassigned = UserFactory(username="mediator2", role="mediator")
     other_regulator = UserFactory(username="reg-gd", role="regulator", region_prefix="44")
     endpoint = webhook_endpoint_create(platform=platform, url="https://hooks.shop.example/wq")
+    record = EvidenceRecord.objects.filter(complaint=complaint).order_by("seq").first()
     clients = {
         "consumer": client_for(consumer),
         "other_consumer": client_for(other_consumer),
@@ -173,11 +246,12 @@ def world(db, consumer, other_consumer, platform, other_platform, staff, mediato
     # The other consumer and platform have cases of their own, so "empty" is not "nothing".
     PlatformFactory(code="third")
     complaint_in("submitted", consumer=other_consumer, platform_code="other")
-    return World(complaint=complaint, endpoint=endpoint, clients=clients)
+    return World(complaint=complaint, endpoint=endpoint, record=record, clients=clients)
 
 
-def _call(client, method: str, path: str, body: dict | None):
-    return getattr(client, method.lower())(path, body, format="json")
+def _call(client, method: str, path: str, row: Row):
+    body = row.body() if callable(row.body) else row.body
+    return getattr(client, method.lower())(path, body, format=row.format)
 
 
 def _problem_shape(response) -> dict:
@@ -185,28 +259,38 @@ def _problem_shape(response) -> dict:
     return {k: v for k, v in body.items() if k not in {"instance", "request_id"}}
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("route", list(MATRIX), ids=lambda r: f"{r[1]} {r[0]}")
-def test_authorization_matrix(world, route, role):
-    row = MATRIX[route]
-    method = route[1]
+def _check(world: World, route: tuple[str, str], role: str) -> str | None:
+    """Call one route as one role; say what is wrong, or None."""
+    row, method = MATRIX[route], route[1]
     expected = row.expect[role]
     client = world.clients[role]
-    path = row.path(world)
-
-    response = _call(client, method, path, row.body)
-
+    response = _call(client, method, row.path(world), row)
+    body = b"(streamed)" if response.streaming else response.content[:200]
+    got = f"{role}: expected {expected}, got {response.status_code} {body!r}"
     if expected in (SEES, EMPTY):
-        assert response.status_code == 200, response.content
+        if response.status_code != 200:
+            return got
         references = [c["reference"] for c in response.json()["results"]]
-        assert (world.complaint.reference in references) == (expected == SEES)
-        return
-    assert response.status_code == expected, response.content
-    if expected >= 400:
-        assert response["Content-Type"] == "application/problem+json"
-    if expected == 404 and world.complaint.reference in path:
+        return None if (world.complaint.reference in references) == (expected == SEES) else got
+    if response.status_code != expected:
+        return got
+    if expected >= 400 and response["Content-Type"] != "application/problem+json":
+        return f"{role}: {expected} is not problem+json"
+    if expected == 404:
         # Not yours looks exactly like does not exist.
-        ghost = _call(client, method, path.replace(world.complaint.reference, GHOST), row.body)
-        assert ghost.status_code == 404
-        assert _problem_shape(response) == _problem_shape(ghost)
+        ghost = _call(client, method, row.ghost(world), row)
+        if ghost.status_code != 404 or _problem_shape(response) != _problem_shape(ghost):
+            return f"{role}: the 404 differs from the one for a missing object"
+    return None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", list(MATRIX), ids=lambda r: f"{r[1]} {r[0]}")
+def test_authorization_matrix(world, route):
+    """Each role calls the route on the same world; each call is rolled back after."""
+    wrong = []
+    for role in ROLES:
+        with transaction.atomic():
+            wrong.append(_check(world, route, role))
+            transaction.set_rollback(True)
+    assert [w for w in wrong if w] == []

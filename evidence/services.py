@@ -1,0 +1,231 @@
+"""Writing evidence: append a record to its chain, preserve events, accept uploads.
+
+Every append happens inside the caller's transaction (the transition that produced
+the event, or the upload), so a change and its evidence commit together or not at
+all. The chain head row is locked for the append; a complaint's chain is only ever
+appended to while its complaint row is locked too, always in that order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from complaints.actors import Actor
+from complaints.choices import Role
+from complaints.exceptions import TransitionConflict, TransitionForbidden
+from complaints.models import Complaint, ComplaintEvent
+from evidence import storage
+from evidence.chain import GENESIS, canonical_json, record_hash, utc_text
+from evidence.exceptions import QuotaExceeded, UnsupportedEvidenceType, UploadTooLarge
+from evidence.models import (
+    UPLOAD_KINDS,
+    EvidenceBlob,
+    EvidenceChain,
+    EvidenceRecord,
+    EvidenceRetention,
+    Kind,
+    Store,
+)
+from evidence.sniffing import Refused, sniff
+
+JSON = "application/json"
+
+# The event names whose record is more than a timeline entry.
+EVENT_KINDS = {
+    "filed": Kind.COMPLAINT_FILED,
+    "respond": Kind.PLATFORM_RESPONSE,
+    "message_posted": Kind.MESSAGE,
+    "sign_agreement": Kind.AGREEMENT,
+    "pay_compensation": Kind.PAYMENT,
+}
+
+
+def chain_key(complaint: Complaint) -> str:
+    return f"complaint:{complaint.reference}"
+
+
+def _actor_fields(actor: Actor) -> dict:
+    fields = actor.as_event_fields()
+    return {
+        "submitted_by": fields["actor"],
+        "submitter_role": fields["actor_role"],
+        "submitter_label": fields["actor_label"],
+    }
+
+
+def evidence_append(
+    *,
+    chain: str,
+    kind: str,
+    content: bytes,
+    media_type: str,
+    actor: Actor,
+    complaint: Complaint | None = None,
+    event: ComplaintEvent | None = None,
+    description: str = "",
+    file_name: str = "",
+    store: str = Store.BLOB,
+    at: datetime | None = None,
+) -> EvidenceRecord:
+    """Preserve `content` as the next record of `chain`; must run inside a transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("evidence_append must run inside the change's transaction")
+    sha256 = hashlib.sha256(content).hexdigest()
+    if store == Store.BLOB:
+        EvidenceBlob.objects.get_or_create(sha256=sha256, defaults={"data": content})
+    else:
+        storage.store_bytes(content, sha256)
+    head, _created = EvidenceChain.objects.select_for_update().get_or_create(
+        key=chain, defaults={"head_hash": GENESIS}
+    )
+    record = EvidenceRecord(
+        chain=chain,
+        seq=head.length + 1,
+        complaint=complaint,
+        event=event,
+        kind=kind,
+        description=description,
+        file_name=file_name,
+        sha256=sha256,
+        size=len(content),
+        media_type=media_type,
+        store=store,
+        created_at=at or timezone.now(),
+        prev_hash=head.head_hash,
+        **_actor_fields(actor),
+    )
+    record.record_hash = record_hash(record)
+    record.save(force_insert=True)
+    EvidenceChain.objects.filter(key=chain).update(length=record.seq, head_hash=record.record_hash)
+    return record
+
+
+def event_document(event: ComplaintEvent, complaint: Complaint) -> bytes:
+    """The preserved form of a timeline event: what happened, by whom, and its payload."""
+    return canonical_json(
+        {
+            "complaint": complaint.reference,
+            "event": event.name,
+            "from_status": event.from_status,
+            "to_status": event.to_status,
+            "actor_role": event.actor_role,
+            "actor": event.actor_label,
+            "at": utc_text(event.created_at),
+            "payload": event.payload,
+        }
+    )
+
+
+def evidence_preserve_event(*, complaint: Complaint, event: ComplaintEvent, actor: Actor) -> None:
+    """Receiver of `complaint_transitioned`: every event becomes a record in the same commit."""
+    evidence_append(
+        chain=chain_key(complaint),
+        complaint=complaint,
+        event=event,
+        kind=EVENT_KINDS.get(event.name, Kind.EVENT),
+        content=event_document(event, complaint),
+        media_type=JSON,
+        description=event.name,
+        actor=actor,
+        at=event.created_at,
+    )
+
+
+def _may_upload(complaint: Complaint, actor: Actor) -> bool:
+    return (
+        actor.is_consumer_of(complaint)
+        or actor.is_platform_of(complaint)
+        or actor.is_mediator_of(complaint)
+        or actor.is_staff_member
+    )
+
+
+def _check_quota(complaint: Complaint, size: int) -> None:
+    limits = settings.WEIQUAN
+    used = EvidenceRecord.objects.filter(complaint=complaint, store=Store.FILE).aggregate(
+        files=Count("id"), bytes=Sum("size")
+    )
+    files, used_bytes = used["files"], used["bytes"] or 0
+    if files + 1 > limits["EVIDENCE_QUOTA_FILES"]:
+        raise QuotaExceeded(
+            detail=f"This complaint already holds {files} files, the most it may hold.",
+            max_files=limits["EVIDENCE_QUOTA_FILES"],
+        )
+    if used_bytes + size > limits["EVIDENCE_QUOTA_BYTES"]:
+        raise QuotaExceeded(
+            detail=f"This file would take the complaint's evidence past "
+            f"{limits['EVIDENCE_QUOTA_BYTES']} bytes ({used_bytes} used).",
+            max_bytes=limits["EVIDENCE_QUOTA_BYTES"],
+            used_bytes=used_bytes,
+        )
+
+
+def _clean_name(name: str) -> str:
+    """Keep the uploader's file name as a label only: no path, no control characters."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(ch for ch in name if ch.isprintable())[:255]
+
+
+@transaction.atomic
+def evidence_upload(
+    *,
+    complaint_id: int,
+    actor: Actor,
+    data: bytes,
+    file_name: str,
+    kind: str,
+    description: str = "",
+    at: datetime | None = None,
+) -> EvidenceRecord:
+    """A party adds a file to the case; its type is read from the bytes, never the name."""
+    complaint = Complaint.objects.select_for_update().get(pk=complaint_id)
+    if not _may_upload(complaint, actor):
+        raise TransitionForbidden(action="upload_evidence", role=actor.role)
+    if complaint.is_terminal and actor.role != Role.STAFF:
+        raise TransitionConflict(action="upload_evidence", status=complaint.status, allowed=[])
+    if EvidenceRetention.objects.filter(complaint=complaint, purged_at__isnull=False).exists():
+        raise TransitionConflict(action="upload_evidence", status="purged", allowed=[])
+    if kind not in UPLOAD_KINDS:
+        raise UnsupportedEvidenceType(reason="kind", detail=f"Unknown evidence kind '{kind}'.")
+    limit = settings.WEIQUAN["EVIDENCE_MAX_UPLOAD_BYTES"]
+    if len(data) > limit:
+        raise UploadTooLarge(size=len(data), limit=limit)
+    try:
+        sniffed = sniff(data)
+    except Refused as refused:
+        raise UnsupportedEvidenceType(reason=refused.reason, detail=refused.detail) from None
+    _check_quota(complaint, len(data))
+    return evidence_append(
+        chain=chain_key(complaint),
+        complaint=complaint,
+        kind=kind,
+        content=data,
+        media_type=sniffed.media_type,
+        description=description.strip(),
+        file_name=_clean_name(file_name),
+        store=Store.FILE,
+        actor=actor,
+        at=at,
+    )
+
+
+def evidence_content(record: EvidenceRecord) -> bytes | None:
+    """The preserved bytes of `record`, or None when purged.
+
+    Bytes shared with another case that is still retained stay stored, so the purge
+    list of this record's chain decides, not only whether the bytes exist.
+    """
+    from evidence.retention import evidence_purged  # retention builds on this module
+
+    if evidence_purged(record):
+        return None
+    if record.store == Store.BLOB:
+        blob = EvidenceBlob.objects.filter(sha256=record.sha256).only("data").first()
+        return bytes(blob.data) if blob else None
+    return storage.read_bytes(record.sha256)

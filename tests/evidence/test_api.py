@@ -1,0 +1,224 @@
+"""Evidence over HTTP: uploads checked from the bytes, downloads as attachments, access per
+case, per-record verification, and the public checkpoints and key."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from api.keys import api_key_create
+from evidence import merkle, notes
+from evidence.log import checkpoint_create
+from evidence.models import EvidenceBlob, EvidenceRecord, Kind, Store
+from tests.api.clients import client_for
+from tests.factories import UserFactory
+from tests.states import complaint_in
+
+pytestmark = pytest.mark.django_db
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def complaint(consumer, platform):
+    return complaint_in("awaiting_response", consumer=consumer, platform_code="shop")
+
+
+def url(complaint) -> str:
+    return f"/api/v1/complaints/{complaint.reference}/evidence/"
+
+
+def upload(client, complaint, data: bytes, name: str = "photo.png", kind: str = "photo", **extra):
+    return client.post(
+        url(complaint),
+        {"file": SimpleUploadedFile(name, data), "kind": kind, **extra},
+        format="multipart",
+    )
+
+
+def test_a_consumer_uploads_a_photo_and_it_is_chained(consumer, complaint):
+    response = upload(client_for(consumer), complaint, PNG, description="收到的耳机照片")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["media_type"] == "image/png"
+    assert body["sha256"] == hashlib.sha256(PNG).hexdigest()
+    assert body["size"] == len(PNG)
+    assert body["kind_label"] == "照片"
+    record = EvidenceRecord.objects.get(pk=body["id"])
+    previous = EvidenceRecord.objects.get(chain=record.chain, seq=record.seq - 1)
+    assert record.prev_hash == previous.record_hash
+    assert record.submitter_role == "consumer" and record.store == Store.FILE
+
+
+def test_the_type_comes_from_the_bytes_not_the_name(consumer, complaint):
+    response = upload(client_for(consumer), complaint, PDF, name="invoice.jpg", kind="receipt")
+    assert response.status_code == 201
+    assert response.json()["media_type"] == "application/pdf"
+
+
+def test_a_platform_uploads_a_transaction_record(platform, complaint):
+    key = api_key_create(platform=platform)[1]
+    text = "订单号 SO-2026-0001，已发货，签收时间 2026-11-03。".encode()
+    response = upload(
+        client_for(api_key=key), complaint, text, name="order.txt", kind="transaction_record"
+    )
+    assert response.status_code == 201
+    assert response.json()["media_type"] == "text/plain"
+    assert response.json()["submitter_role"] == "platform"
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "reason"),
+    [
+        (b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 64, "setup.exe", "unsupported_type"),
+        (b"\x1f\x8b\x08\x00" + b"\x00" * 32, "logs.gz", "archive"),
+        (b"Rar!\x1a\x07\x01\x00" + b"\x00" * 32, "photos.rar", "archive"),
+    ],
+)
+def test_refused_types_are_415_and_store_nothing(consumer, complaint, data, name, reason):
+    before = EvidenceRecord.objects.count()
+    response = upload(client_for(consumer), complaint, data, name=name, kind="other")
+    assert response.status_code == 415
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["reason"] == reason
+    assert EvidenceRecord.objects.count() == before
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_a_plain_zip_is_refused_and_an_office_document_accepted(consumer, complaint):
+    client = client_for(consumer)
+    plain = _zip({"a.txt": b"hello"})
+    assert upload(client, complaint, plain, name="a.zip", kind="other").status_code == 415
+    docx = _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"})
+    response = upload(client, complaint, docx, name="contract.docx", kind="contract")
+    assert response.status_code == 201
+    assert response.json()["media_type"].endswith("wordprocessingml.document")
+
+
+def test_a_zip_bomb_disguised_as_a_document_is_refused(consumer, complaint):
+    bomb = _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"\x00" * 5_000_000})
+    response = upload(client_for(consumer), complaint, bomb, name="big.docx", kind="contract")
+    assert response.status_code == 415
+    assert response.json()["reason"] == "archive_bomb"
+
+
+def test_a_file_over_the_limit_is_413(consumer, complaint, settings):
+    settings.WEIQUAN = {**settings.WEIQUAN, "EVIDENCE_MAX_UPLOAD_BYTES": 100}
+    response = upload(client_for(consumer), complaint, PNG)
+    assert response.status_code == 413
+    assert response.json()["max_bytes"] == 100
+    assert not EvidenceRecord.objects.filter(store=Store.FILE).exists()
+
+
+def test_the_per_complaint_quota_is_413(consumer, complaint, settings):
+    settings.WEIQUAN = {**settings.WEIQUAN, "EVIDENCE_QUOTA_FILES": 1}
+    client = client_for(consumer)
+    assert upload(client, complaint, PNG).status_code == 201
+    response = upload(client, complaint, PDF, name="b.pdf", kind="receipt")
+    assert response.status_code == 413
+    assert response.json()["code"] == "evidence_quota_exceeded"
+
+
+def test_missing_fields_are_400_and_json_is_415(consumer, complaint):
+    client = client_for(consumer)
+    response = client.post(url(complaint), {"kind": "photo"}, format="multipart")
+    assert response.status_code == 400 and "file" in response.json()["errors"]
+    response = client.post(url(complaint), {"kind": "photo"}, format="json")
+    assert response.status_code == 415
+
+
+def test_download_is_an_attachment_that_is_never_sniffed(consumer, complaint):
+    client = client_for(consumer)
+    record_id = upload(client, complaint, PNG, name="../../etc/耳机.png").json()["id"]
+    response = client.get(f"/api/v1/evidence/{record_id}/download/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PNG
+    assert response["Content-Type"] == "image/png"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment;") and "etc" not in disposition
+
+
+def test_system_records_can_be_downloaded_as_json(consumer, complaint):
+    record = EvidenceRecord.objects.filter(complaint=complaint, kind=Kind.COMPLAINT_FILED).get()
+    response = client_for(consumer).get(f"/api/v1/evidence/{record.pk}/download/")
+    assert response["Content-Type"] == "application/json"
+    assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == record.sha256
+    assert EvidenceBlob.objects.filter(sha256=record.sha256).exists()
+
+
+def test_the_list_shows_the_whole_chain_in_order(consumer, complaint):
+    client = client_for(consumer)
+    upload(client, complaint, PNG)
+    records = client.get(url(complaint)).json()
+    assert [r["seq"] for r in records] == list(range(1, len(records) + 1))
+    assert [r["kind"] for r in records][-1] == "photo"
+
+
+def test_other_parties_and_regulators_get_nothing(
+    consumer, other_consumer, other_platform, regulator, complaint
+):
+    record_id = upload(client_for(consumer), complaint, PNG).json()["id"]
+    outsiders = [
+        client_for(other_consumer),
+        client_for(api_key=api_key_create(platform=other_platform)[1]),
+        client_for(UserFactory(username="m2", role="mediator")),
+    ]
+    for client in outsiders:
+        assert client.get(url(complaint)).status_code == 404
+        assert upload(client, complaint, PNG).status_code == 404
+        assert client.get(f"/api/v1/evidence/{record_id}/download/").status_code == 404
+        assert client.get(f"/api/v1/evidence/{record_id}/verify/").status_code == 404
+    regulator_client = client_for(regulator)
+    assert regulator_client.get(url(complaint)).status_code == 403
+    assert regulator_client.get(f"/api/v1/evidence/{record_id}/download/").status_code == 403
+    assert client_for().get(url(complaint)).status_code == 401
+
+
+def test_no_upload_once_the_case_is_closed(consumer, platform):
+    closed = complaint_in("withdrawn", consumer=consumer, platform_code="shop")
+    assert upload(client_for(consumer), closed, PNG).status_code == 409
+
+
+def test_verify_reports_the_checks_and_the_inclusion_proof(consumer, complaint):
+    client = client_for(consumer)
+    record_id = upload(client, complaint, PNG).json()["id"]
+    pending = client.get(f"/api/v1/evidence/{record_id}/verify/").json()
+    assert pending["ok"] is True and pending["inclusion"] == "pending"
+    checkpoint = checkpoint_create()
+    result = client.get(f"/api/v1/evidence/{record_id}/verify/").json()
+    assert result["ok"] is True
+    inclusion = result["inclusion"]
+    record = EvidenceRecord.objects.get(pk=record_id)
+    merkle.verify_inclusion(
+        merkle.leaf_hash(bytes.fromhex(record.record_hash)),
+        index=inclusion["leaf_index"],
+        tree_size=inclusion["tree_size"],
+        proof=[bytes.fromhex(h) for h in inclusion["proof"]],
+        root=bytes.fromhex(checkpoint.root_hash),
+    )
+
+
+def test_checkpoints_and_the_public_key_are_public_and_verify(complaint):
+    checkpoint_create()
+    anonymous = client_for()
+    key = anonymous.get("/api/v1/evidence/public-key/").json()
+    published = anonymous.get("/api/v1/evidence/checkpoints/").json()
+    assert len(published) == 1
+    name, public_key = notes.parse_verifier_key(key["verifier_key"])
+    assert name == key["origin"]
+    body = notes.verify_note(published[0]["note"], name, public_key)
+    assert notes.parse_checkpoint(body).tree_size == published[0]["tree_size"]
+    assert published[0]["time"].endswith("Z")
+    assert len(key["fingerprint"]) == 64
