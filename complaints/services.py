@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import inspect
 from datetime import date, datetime, timedelta
-from functools import partial
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -37,6 +36,7 @@ from complaints.models import (
     User,
 )
 from complaints.money import parse_amount
+from complaints.queueing import enqueue_after_commit
 from complaints.selectors import mediator_least_loaded
 from complaints.signals import complaint_transitioned
 from complaints.validators import validate_region_code
@@ -122,8 +122,7 @@ def _record(
     )
     from complaints import tasks
 
-    # robust: the change is committed; a broker hiccup must not turn it into an error.
-    transaction.on_commit(partial(tasks.notify_event.delay, event_id=event.pk), robust=True)
+    enqueue_after_commit(tasks.notify_event, event_id=event.pk)
     return event
 
 

@@ -8,12 +8,10 @@ rolled-back transition sends nothing.
 from __future__ import annotations
 
 import uuid
-from functools import partial
-
-from django.db import transaction
 
 from api.models import WebhookEndpoint, WebhookMessage
 from api.webhooks.events import event_type_for, payload_for
+from complaints.queueing import enqueue_after_commit
 
 
 def new_msg_id() -> str:
@@ -41,9 +39,6 @@ def write_outbox(sender, *, complaint, event, **kwargs) -> list[WebhookMessage]:
     from api import tasks
 
     for message in messages:
-        # robust: the change is committed; a broker hiccup must not turn it into an error
-        # (the beat sweep picks the message up anyway).
-        transaction.on_commit(
-            partial(tasks.deliver_message.delay, message_id=message.pk), robust=True
-        )
+        # A broker hiccup is logged; the beat sweep picks the message up anyway.
+        enqueue_after_commit(tasks.deliver_message, message_id=message.pk)
     return messages

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,6 +14,7 @@ from api.webhooks.url_guard import check_webhook_url
 from complaints.actors import Actor
 from complaints.exceptions import DomainValidationError, NotFound, TransitionForbidden
 from complaints.models import Platform
+from complaints.queueing import enqueue_after_commit
 
 
 @transaction.atomic
@@ -74,5 +74,5 @@ def webhook_redeliver(*, message_id: int, actor: Actor) -> WebhookMessage:
     message.save(update_fields=["delivered_at", "failed_at", "next_attempt_at"])
     from api import tasks
 
-    transaction.on_commit(partial(tasks.deliver_message.delay, message_id=message.pk), robust=True)
+    enqueue_after_commit(tasks.deliver_message, message_id=message.pk)
     return message
