@@ -27,12 +27,13 @@ REQUIREMENTS := requirements.txt requirements-dev.txt
 # pip runs again only when a requirements file is newer than this stamp.
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: help venv system-deps run test lint clean
+.PHONY: help venv system-deps run test lint clean bench
 
 help:
 	@echo "make run     serve http://$(HOST):$(PORT)/ with demo data, a Celery worker and beat (PORT=...)"
 	@echo "make test    run the test suite (PYTEST_ARGS=...; DATABASE_URL=postgres://... for PostgreSQL)"
 	@echo "make lint    ruff check, ruff format --check, makemigrations --check, lint-imports"
+	@echo "make bench   benchmarks (same-run ratios), written to docs/performance.md"
 	@echo "make clean   remove $(VENV), var/ and caches"
 
 $(BIN)/python:
@@ -76,6 +77,11 @@ lint: $(STAMP)
 	echo "+ lint-imports"; $(BIN)/lint-imports --no-cache || status=1; \
 	if [ $$status -ne 0 ]; then echo "make lint: some checks failed (see above)" >&2; fi; \
 	exit $$status
+
+# Benchmarks (not part of `make test`): each prints a table of same-run ratios and
+# updates its section of docs/performance.md.
+bench: system-deps $(STAMP)
+	$(BIN)/python bench/evidence_verify.py --write
 
 # Only ./var, never $(WEIQUAN_VAR_DIR): that may point at real data.
 clean:
