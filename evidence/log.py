@@ -46,8 +46,9 @@ def _signing_key_from(path: str) -> notes.Ed25519PrivateKey:
     if not key_path.exists():
         if not settings.DEBUG and not getattr(settings, "EVIDENCE_GENERATE_KEY", False):
             raise ImproperlyConfigured(
-                f"EVIDENCE_SIGNING_KEY {key_path} does not exist; create one with "
-                "`manage.py make_checkpoint --generate-key` or mount the production key."
+                f"EVIDENCE_SIGNING_KEY {key_path} does not exist: mount the production "
+                "key there, or make one with `openssl genpkey -algorithm ed25519 -out "
+                f"{key_path}` (and keep it safe: it signs every checkpoint)."
             )
         key_path.parent.mkdir(parents=True, exist_ok=True)
         key_path.write_bytes(notes.private_key_pem(notes.generate_private_key()))
@@ -234,6 +235,18 @@ def checkpoint_create(*, at: datetime | None = None) -> Checkpoint:
         nodes.flush()
     _timestamp(checkpoint)
     return checkpoint
+
+
+def checkpoint_current() -> Checkpoint:
+    """The latest checkpoint when it covers every committed record, else a new one."""
+    latest = Checkpoint.objects.order_by("-id").first()
+    if (
+        latest is not None
+        and not EvidenceRecord.objects.filter(leaf__isnull=True).exists()
+        and latest.tree_size == tree_size()
+    ):
+        return latest
+    return checkpoint_create()
 
 
 def _timestamp(checkpoint: Checkpoint) -> None:
