@@ -306,3 +306,36 @@ def test_verify_evidence_command_reports_ok_and_fails_on_a_break(settled, capsys
 def test_verify_evidence_refuses_an_unknown_complaint():
     with pytest.raises(CommandError, match="No complaint"):
         call_command("verify_evidence", "--complaint", "TS209901010001")
+
+
+# RFC 3161 time stamps on checkpoints.
+
+
+def test_a_checkpoint_is_time_stamped_by_the_configured_authority(settled, settings):
+    import hashlib
+
+    from evidence.models import CheckpointTimestamp
+    from evidence.timestamping import verify_token
+    from tests.evidence.tsa import TestTSA
+
+    tsa = TestTSA()
+    with tsa.serve() as url:
+        settings.EVIDENCE_TSA_URL = url
+        checkpoint = checkpoint_create()
+    stamp = CheckpointTimestamp.objects.get(checkpoint=checkpoint)
+    checked = verify_token(
+        bytes(stamp.token),
+        digest=hashlib.sha256(checkpoint.note.encode()).digest(),
+        tsa_certificate=tsa.certificate,
+    )
+    assert checked.gen_time == stamp.gen_time and stamp.authority == url
+
+
+def test_an_unreachable_authority_leaves_the_checkpoint_unstamped(settled, settings, caplog):
+    settings.EVIDENCE_TSA_URL = "http://127.0.0.1:9/tsa"  # discard port: nothing answers
+    checkpoint = checkpoint_create()
+    from evidence.models import CheckpointTimestamp
+
+    assert Checkpoint.objects.filter(pk=checkpoint.pk).exists()
+    assert not CheckpointTimestamp.objects.filter(checkpoint=checkpoint).exists()
+    assert "time-stamping authority failed" in caplog.text
