@@ -292,12 +292,20 @@ class TransitionListSerializer(serializers.Serializer):
 class MessageSerializer(serializers.ModelSerializer):
     class Meta:
         model = ComplaintMessage
-        fields = ["id", "author_role", "author_label", "body", "created_at"]
-        read_only_fields = ["id", "author_role", "author_label", "created_at"]
+        fields = ["id", "author_role", "author_label", "body", "attachments", "created_at"]
+        read_only_fields = ["id", "author_role", "author_label", "attachments", "created_at"]
 
 
 class MessageCreateSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=5000)
+    attachments = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        default=list,
+        max_length=10,
+        help_text="Evidence record ids of files you uploaded to this complaint first "
+        "(POST .../evidence/); each is downloadable at /api/v1/evidence/{id}/download/.",
+    )
 
 
 class ThreadSerializer(serializers.Serializer):

@@ -1,6 +1,6 @@
 """The REST API: /api/v1/ resources, the OpenAPI schema and interactive docs."""
 
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
@@ -19,6 +19,21 @@ router = SimpleRouter()
 router.register("complaints", ComplaintViewSet, basename="complaint")
 router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 
+
+class RecordIdConverter:
+    """A database id: 1 to 18 digits, so a huge number is a 404, not an overflow."""
+
+    regex = "[1-9][0-9]{0,17}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(RecordIdConverter, "record_id")
+
 REFERENCE = "<str:reference>"
 
 urlpatterns = [
@@ -34,9 +49,13 @@ urlpatterns = [
         name="complaint-evidence-package",
     ),
     path(
-        "v1/evidence/<int:pk>/download/", EvidenceDownloadView.as_view(), name="evidence-download"
+        "v1/evidence/<record_id:pk>/download/",
+        EvidenceDownloadView.as_view(),
+        name="evidence-download",
     ),
-    path("v1/evidence/<int:pk>/verify/", EvidenceVerifyView.as_view(), name="evidence-verify"),
+    path(
+        "v1/evidence/<record_id:pk>/verify/", EvidenceVerifyView.as_view(), name="evidence-verify"
+    ),
     path("v1/evidence/checkpoints/", CheckpointListView.as_view(), name="evidence-checkpoints"),
     path("v1/evidence/public-key/", PublicKeyView.as_view(), name="evidence-public-key"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

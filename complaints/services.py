@@ -524,9 +524,18 @@ def _mark_read(complaint: Complaint, party: str, up_to: int) -> None:
 
 @transaction.atomic
 def message_post(
-    *, complaint_id: int, actor: Actor, body: str, at: datetime | None = None
+    *,
+    complaint_id: int,
+    actor: Actor,
+    body: str,
+    attachments: list[int] | None = None,
+    at: datetime | None = None,
 ) -> ComplaintMessage:
-    """Post to the negotiation thread (自行协商); preserved with its own event."""
+    """Post to the negotiation thread (自行协商); preserved with its own event.
+
+    `attachments` are evidence record ids the caller has already checked
+    (evidence.services.evidence_attachments_check) inside this same transaction.
+    """
     at = at or timezone.now()
     complaint = _lock(complaint_id)
     party = thread_party(complaint, actor)
@@ -545,6 +554,7 @@ def message_post(
         author_role=party,
         author_label=actor.as_event_fields()["actor_label"],
         body=text,
+        attachments=list(attachments or []),
         created_at=at,
     )
     _record(
@@ -552,7 +562,12 @@ def message_post(
         name="message_posted",
         actor=actor,
         from_status=complaint.status,
-        payload={"message_id": message.pk, "author_role": party, "body": text},
+        payload={
+            "message_id": message.pk,
+            "author_role": party,
+            "body": text,
+            "attachments": message.attachments,
+        },
         at=at,
     )
     _mark_read(complaint, party, message.pk)

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from complaints.actors import Actor
 from complaints.choices import Role
-from complaints.exceptions import TransitionConflict, TransitionForbidden
+from complaints.exceptions import DomainValidationError, TransitionConflict, TransitionForbidden
 from complaints.models import Complaint, ComplaintEvent
 from evidence import storage
 from evidence.chain import GENESIS, canonical_json, record_hash, utc_text
@@ -213,6 +213,33 @@ def evidence_upload(
         actor=actor,
         at=at,
     )
+
+
+MAX_ATTACHMENTS = 10
+
+
+def evidence_attachments_check(
+    *, complaint: Complaint, actor: Actor, record_ids: list[int]
+) -> list[int]:
+    """The ids, if each is a file this caller's side uploaded to this case; else 422."""
+    ids = list(dict.fromkeys(record_ids))
+    if len(ids) > MAX_ATTACHMENTS:
+        raise DomainValidationError({"attachments": f"At most {MAX_ATTACHMENTS} files."})
+    records = EvidenceRecord.objects.filter(pk__in=ids, complaint=complaint, store=Store.FILE)
+    fields = actor.as_event_fields()
+    own = {
+        r.pk
+        for r in records
+        # A user's own uploads; for a platform, any of its keys' uploads to its case.
+        if r.submitter_role == fields["actor_role"]
+        and (actor.user is None or r.submitted_by_id == actor.user.pk)
+    }
+    missing = [pk for pk in ids if pk not in own]
+    if missing:
+        raise DomainValidationError(
+            {"attachments": f"Not files you uploaded to this complaint: {missing}."}
+        )
+    return ids
 
 
 def evidence_content(record: EvidenceRecord) -> bytes | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -39,6 +40,7 @@ from complaints.services import (
     thread_read,
     transitions_available,
 )
+from evidence.services import evidence_attachments_check
 
 
 class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -116,9 +118,18 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         if request.method == "POST":
             serializer = MessageCreateSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
-            message = message_post(
-                complaint_id=complaint.pk, actor=actor, body=serializer.validated_data["body"]
-            )
+            with transaction.atomic():
+                attachments = evidence_attachments_check(
+                    complaint=complaint,
+                    actor=actor,
+                    record_ids=serializer.validated_data["attachments"],
+                )
+                message = message_post(
+                    complaint_id=complaint.pk,
+                    actor=actor,
+                    body=serializer.validated_data["body"],
+                    attachments=attachments,
+                )
             return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
         messages, unread = thread_read(complaint=complaint, actor=actor)
         return Response({"unread": unread, "results": MessageSerializer(messages, many=True).data})

@@ -20,6 +20,9 @@ class ComplaintMessage(models.Model):
     author_role = models.CharField(_("发送方"), max_length=16, choices=Role.choices)
     author_label = models.CharField(_("发送方标识"), max_length=150)
     body = models.TextField(_("内容"))
+    # Evidence record ids of files the author uploaded to the case (the evidence app
+    # checks them; the core keeps only the ids, as it may not import evidence).
+    attachments = models.JSONField(_("附件（证据记录编号）"), default=list, blank=True)
     created_at = models.DateTimeField(_("发送时间"), default=timezone.now)
 
     class Meta:

@@ -222,3 +222,42 @@ def test_checkpoints_and_the_public_key_are_public_and_verify(complaint):
     assert notes.parse_checkpoint(body).tree_size == published[0]["tree_size"]
     assert published[0]["time"].endswith("Z")
     assert len(key["fingerprint"]) == 64
+
+
+def test_a_message_carries_files_the_author_uploaded(consumer, platform, complaint):
+    client = client_for(consumer)
+    photo = upload(client, complaint, PNG).json()["id"]
+    thread = f"/api/v1/complaints/{complaint.reference}/messages/"
+    response = client.post(thread, {"body": "附上照片", "attachments": [photo]}, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["attachments"] == [photo]
+    # the platform sees it and downloads the file
+    platform_client = client_for(api_key=api_key_create(platform=platform)[1])
+    message = platform_client.get(thread).json()["results"][-1]
+    assert message["attachments"] == [photo]
+    download = platform_client.get(f"/api/v1/evidence/{photo}/download/")
+    assert b"".join(download.streaming_content) == PNG
+    # and the preserved message names the file
+    event = complaint.events.get(name="message_posted")
+    assert event.payload["attachments"] == [photo]
+
+
+def test_a_message_cannot_attach_someone_elses_or_another_cases_file(consumer, platform, complaint):
+    platform_client = client_for(api_key=api_key_create(platform=platform)[1])
+    theirs = upload(platform_client, complaint, PNG).json()["id"]
+    other_case = complaint_in("awaiting_response", consumer=consumer, platform_code="shop")
+    elsewhere = upload(client_for(consumer), other_case, PNG).json()["id"]
+    thread = f"/api/v1/complaints/{complaint.reference}/messages/"
+    for ids in ([theirs], [elsewhere], [999999]):
+        response = client_for(consumer).post(
+            thread, {"body": "看这个", "attachments": ids}, format="json"
+        )
+        assert response.status_code == 422, response.content
+        assert "attachments" in response.json()["errors"]
+    assert not complaint.messages.exists()
+
+
+def test_an_absurd_record_id_is_404_not_an_overflow(consumer):
+    client = client_for(consumer)
+    assert client.get("/api/v1/evidence/99999999999999999999999/download/").status_code == 404
+    assert client.get("/api/v1/evidence/0/verify/").status_code == 404
