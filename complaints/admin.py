@@ -496,8 +496,76 @@ COMPLAINT_FIELDSETS = (
 )
 
 
+class ComplaintActionsMixin:
+    """Admin actions over selected complaints. Each complaint goes through its service in
+    its own transaction: one refusal is reported and the others still proceed."""
+
+    def describe_action_error(self, exc: WeiquanError) -> str:
+        return describe_error(exc)
+
+    def _apply_each(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Complaint],
+        *,
+        done_message: str,
+        call: Callable[[int, Actor], object],
+    ) -> None:
+        actor = Actor.of_user(request.user)
+        done = 0
+        for pk, reference in queryset.order_by("pk").values_list("pk", "reference"):
+            try:
+                call(pk, actor)
+            except WeiquanError as exc:
+                self.message_user(
+                    request, f"{reference}：{self.describe_action_error(exc)}", messages.ERROR
+                )
+            else:
+                done += 1
+        if done:
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+
+    def _form_action(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Complaint],
+        *,
+        action: str,
+        form_class: type[forms.Form],
+        title: str,
+        done_message: str,
+        call: Callable[[int, Actor, forms.Form], object],
+        notes: list[str] | None = None,
+    ) -> TemplateResponse | None:
+        """An action that asks for its fields on an intermediate page, then applies them."""
+        if "apply" in request.POST:
+            form = form_class(request.POST)
+            if form.is_valid():
+                self._apply_each(
+                    request,
+                    queryset,
+                    done_message=done_message,
+                    call=lambda pk, actor: call(pk, actor, form),
+                )
+                return None
+        else:
+            form = form_class()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.model._meta,
+            "form": form,
+            "action": action,
+            "complaints": list(queryset.order_by("pk")),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "notes": notes or [],
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/complaints/complaint/action_form.html", context)
+
+
 @admin.register(Complaint)
-class ComplaintAdmin(StaffRoleAccess, admin.ModelAdmin):
+class ComplaintAdmin(ComplaintActionsMixin, StaffRoleAccess, admin.ModelAdmin):
     """Complaints are filed through the service and never deleted; the form only shows."""
 
     staff_role_can = frozenset({"view", "transition"})
@@ -631,67 +699,6 @@ class ComplaintAdmin(StaffRoleAccess, admin.ModelAdmin):
                 for name in transitions_available(complaint, actor)
             ]
         return super().change_view(request, object_id, form_url, extra_context)
-
-    # Actions. Each complaint goes through its service in its own transaction: one
-    # refusal is reported and the others still proceed.
-
-    def _apply_each(
-        self,
-        request: HttpRequest,
-        queryset: QuerySet[Complaint],
-        *,
-        done_message: str,
-        call: Callable[[int, Actor], object],
-    ) -> None:
-        actor = Actor.of_user(request.user)
-        done = 0
-        for pk, reference in queryset.order_by("pk").values_list("pk", "reference"):
-            try:
-                call(pk, actor)
-            except WeiquanError as exc:
-                self.message_user(request, f"{reference}：{describe_error(exc)}", messages.ERROR)
-            else:
-                done += 1
-        if done:
-            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
-
-    def _form_action(
-        self,
-        request: HttpRequest,
-        queryset: QuerySet[Complaint],
-        *,
-        action: str,
-        form_class: type[forms.Form],
-        title: str,
-        done_message: str,
-        call: Callable[[int, Actor, forms.Form], object],
-        notes: list[str] | None = None,
-    ) -> TemplateResponse | None:
-        """An action that asks for its fields on an intermediate page, then applies them."""
-        if "apply" in request.POST:
-            form = form_class(request.POST)
-            if form.is_valid():
-                self._apply_each(
-                    request,
-                    queryset,
-                    done_message=done_message,
-                    call=lambda pk, actor: call(pk, actor, form),
-                )
-                return None
-        else:
-            form = form_class()
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "opts": self.model._meta,
-            "form": form,
-            "action": action,
-            "complaints": list(queryset.order_by("pk")),
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "notes": notes or [],
-            "media": self.media + form.media,
-        }
-        return TemplateResponse(request, "admin/complaints/complaint/action_form.html", context)
 
     @admin.action(description=_("受理所选投诉"), permissions=["transition"])
     def accept(self, request: HttpRequest, queryset: QuerySet[Complaint]) -> None:

@@ -8,19 +8,14 @@ errors become admin messages, one per complaint.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints.actors import Actor
-from complaints.admin import ReadOnlyAdmin, describe_error
+from complaints.admin import ComplaintActionsMixin, ReadOnlyAdmin, describe_error
 from complaints.exceptions import TransitionConflict, WeiquanError
 from evidence.models import Checkpoint, EvidenceRecord, RetentionCase
 from evidence.retention import (
@@ -141,7 +136,7 @@ class RetentionFilter(admin.SimpleListFilter):
 
 
 @admin.register(RetentionCase)
-class EvidenceRetentionAdmin(ReadOnlyAdmin):
+class EvidenceRetentionAdmin(ComplaintActionsMixin, ReadOnlyAdmin):
     """Each complaint's retention: until when, legal hold, purge; holds set by action."""
 
     staff_role_can = frozenset({"view", "hold"})
@@ -211,45 +206,22 @@ class EvidenceRetentionAdmin(ReadOnlyAdmin):
         retention = self._retention(obj)
         return retention.purged_at if retention and retention.purged_at else "—"
 
-    def _hold_action(
-        self,
-        request: HttpRequest,
-        queryset: QuerySet,
-        *,
-        action: str,
-        title: str,
-        done_message: str,
-        call: Callable[..., object],
-    ) -> TemplateResponse | None:
+    def describe_action_error(self, exc: WeiquanError) -> str:
+        return describe_hold_error(exc)
+
+    def _hold_action(self, request, queryset, *, action, title, done_message, call):
         """Ask for the reason on an intermediate page, then call the service per complaint."""
-        form = HoldForm(request.POST) if "apply" in request.POST else HoldForm()
-        if "apply" in request.POST and form.is_valid():
-            actor = Actor.of_user(request.user)
-            done = 0
-            for pk, reference in queryset.order_by("pk").values_list("pk", "reference"):
-                try:
-                    call(complaint_id=pk, actor=actor, reason=form.cleaned_data["reason"])
-                except WeiquanError as exc:
-                    self.message_user(
-                        request, f"{reference}：{describe_hold_error(exc)}", messages.ERROR
-                    )
-                else:
-                    done += 1
-            if done:
-                self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "opts": self.model._meta,
-            "form": form,
-            "action": action,
-            "complaints": list(queryset.order_by("pk")),
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "notes": [],
-            "media": self.media + form.media,
-        }
-        return TemplateResponse(request, "admin/complaints/complaint/action_form.html", context)
+        return self._form_action(
+            request,
+            queryset,
+            action=action,
+            form_class=HoldForm,
+            title=title,
+            done_message=done_message,
+            call=lambda pk, actor, form: call(
+                complaint_id=pk, actor=actor, reason=form.cleaned_data["reason"]
+            ),
+        )
 
     @admin.action(description=_("设置保全冻结…"), permissions=["hold"])
     def set_legal_hold(self, request: HttpRequest, queryset: QuerySet):
