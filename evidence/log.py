@@ -207,9 +207,11 @@ def checkpoint_create(*, at: datetime | None = None) -> Checkpoint:
     checked before signing: a log that was rewritten since is refused, loudly.
     """
     at = at or timezone.now()
-    size = log_integrate()
+    log_integrate()
     with transaction.atomic():
         _lock_log()
+        # Read under the lock: another sequencer may have run since ours.
+        size = tree_size()
         previous = Checkpoint.objects.order_by("-id").first()
         log_tree, nodes = tree(size)
         root = log_tree.root(size)
