@@ -390,7 +390,7 @@ def describe_error(exc: WeiquanError) -> str:
             role = exc.role
         return str(_("角色“%(role)s”无权执行 %(action)s。") % {"role": role, "action": exc.action})
     if isinstance(exc, DomainValidationError):
-        return "；".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.errors.items())
+        return exc.describe("；")
     return exc.message
 
 

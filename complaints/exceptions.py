@@ -24,6 +24,10 @@ class DomainValidationError(WeiquanError):
         super().__init__(message or "Invalid input.", errors=normalised)
         self.errors = normalised
 
+    def describe(self, separator: str = "; ") -> str:
+        """One line for a person: `field: message` per field."""
+        return separator.join(f"{field}: {' '.join(msgs)}" for field, msgs in self.errors.items())
+
 
 class TransitionConflict(WeiquanError):
     """The action is not allowed in the complaint's current state."""

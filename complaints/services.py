@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 from datetime import date, datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
@@ -39,7 +40,12 @@ from complaints.money import parse_amount
 from complaints.queueing import enqueue_after_commit
 from complaints.selectors import mediator_least_loaded
 from complaints.signals import complaint_transitioned
-from complaints.validators import validate_region_code
+from complaints.validators import (
+    ErrorCollector,
+    clean_choice,
+    clean_text,
+    validate_region_code,
+)
 from complaints.workdays import is_workday
 
 STATUS_FIELD = Complaint._meta.get_field("status")
@@ -146,11 +152,6 @@ def _next_reference(day: date) -> str:
     return f"TS{day:%Y%m%d}{sequence:04d}"
 
 
-def _require_choice(errors: dict, field: str, value: object, choices) -> None:
-    if value not in choices.values:
-        errors[field] = f"Must be one of: {', '.join(choices.values)}."
-
-
 @transaction.atomic
 def complaint_file(
     *,
@@ -173,61 +174,51 @@ def complaint_file(
     at = at or timezone.now()
     if consumer.role != Role.CONSUMER or not consumer.is_active:
         raise TransitionForbidden(action="file", role=consumer.role)
-    errors: dict[str, str] = {}
-    platform_obj = Platform.objects.filter(code=platform, is_active=True).first()
+    check = ErrorCollector()
+    platform_obj = Platform.objects.filter(code=str(platform), is_active=True).first()
     if platform_obj is None:
-        errors["platform"] = f"Unknown platform code '{platform}'."
-    for field, value, limit in (
-        ("merchant_name", merchant_name, 200),
-        ("order_number", order_number, 64),
-        ("description", description, 10000),
-    ):
-        if not str(value or "").strip():
-            errors[field] = "This field is required."
-        elif len(str(value)) > limit:
-            errors[field] = f"At most {limit} characters."
-    _require_choice(errors, "category", category, Category)
-    _require_choice(errors, "issue_type", issue_type, IssueType)
-    _require_choice(errors, "demand", demand, Demand)
-    _require_choice(errors, "channel", channel, Channel)
-    if not isinstance(order_date, date):
-        errors["order_date"] = "A date (YYYY-MM-DD) is required."
+        check.add("platform", f"Unknown platform code '{platform}'.")
+    merchant_name = check.take(clean_text, merchant_name, "merchant_name", max_length=200)
+    order_number = check.take(clean_text, order_number, "order_number", max_length=64)
+    description = check.take(clean_text, description, "description", max_length=10000)
+    category = check.take(clean_choice, category, "category", Category)
+    issue_type = check.take(clean_choice, issue_type, "issue_type", IssueType)
+    demand = check.take(clean_choice, demand, "demand", Demand)
+    channel = check.take(clean_choice, channel, "channel", Channel)
+    # A datetime is a date too, but not one a consumer can mean here.
+    if not isinstance(order_date, date) or isinstance(order_date, datetime):
+        check.add("order_date", "A date (YYYY-MM-DD) is required.")
     elif order_date > local_date(at):
-        errors["order_date"] = "The order date is in the future."
-    amounts = {}
-    for field, value in (("amount_paid", amount_paid), ("amount_claimed", amount_claimed)):
-        try:
-            amounts[field] = parse_amount(value, field)
-        except DomainValidationError as exc:
-            errors.update({k: v[0] for k, v in exc.errors.items()})
-    region = str(region or "")
+        check.add("order_date", "The order date is in the future.")
+    amount_paid = check.take(parse_amount, amount_paid, "amount_paid")
+    amount_claimed = check.take(parse_amount, amount_claimed, "amount_claimed")
+    region = region if isinstance(region, str) else ""
     region_unverified = False
     try:
         validate_region_code(region)
-    except Exception:  # noqa: BLE001 - django ValidationError; message below
-        errors["region"] = "A six-digit GB/T 2260 county code is required."
+    except ValidationError:
+        check.add("region", "A six-digit GB/T 2260 county code is required.")
     else:
         if not Region.objects.filter(code=region[:2]).exists():
-            errors["region"] = f"No province has the code {region[:2]}."
+            check.add("region", f"No province has the code {region[:2]}.")
         else:
             # A newer code than our copy of GB/T 2260: accept, and flag it for staff.
             region_unverified = not Region.objects.filter(code=region).exists()
-    if errors:
-        raise DomainValidationError(errors)
+    check.raise_if_any()
 
     complaint = Complaint(
         reference=_next_reference(local_date(at)),
         consumer=consumer,
         platform=platform_obj,
-        merchant_name=merchant_name.strip(),
-        order_number=order_number.strip(),
+        merchant_name=merchant_name,
+        order_number=order_number,
         order_date=order_date,
         category=category,
         issue_type=issue_type,
         demand=demand,
-        amount_paid=amounts["amount_paid"],
-        amount_claimed=amounts["amount_claimed"],
-        description=description.strip(),
+        amount_paid=amount_paid,
+        amount_claimed=amount_claimed,
+        description=description,
         region=region,
         region_unverified=region_unverified,
         channel=channel,
@@ -278,6 +269,10 @@ def complaint_transition(
     # The platform's answer may identify the merchant (CRPL art. 44): name, credit
     # code, address, contact. Without it the merchant counts as unidentified.
     merchant_data = params.pop("merchant", None) if name == "respond" else None
+    if merchant_data is not None and not isinstance(merchant_data, dict):
+        raise DomainValidationError(
+            {"merchant": "Must be an object with name, credit_code, address and contact."}
+        )
     accepted = transition_parameters(name)
     unknown = sorted(set(params) - set(accepted))
     missing = sorted(k for k, required in accepted.items() if required and k not in params)
@@ -290,7 +285,7 @@ def complaint_transition(
     payload = getattr(complaint, name)(actor=actor, at=at, **params)
     if merchant_data:
         complaint.merchant = _merchant_from(complaint.platform, merchant_data)
-        payload["merchant"] = {k: merchant_data.get(k, "") for k in MERCHANT_FIELDS}
+        payload["merchant"] = {k: getattr(complaint.merchant, k) for k in MERCHANT_FIELDS}
     if complaint.status == Status.MEDIATING and from_status != Status.MEDIATING:
         complaint.mediator = mediator_least_loaded(category=complaint.category)
         payload["mediator"] = complaint.mediator.username if complaint.mediator else None
@@ -299,16 +294,16 @@ def complaint_transition(
     return complaint
 
 
-MERCHANT_FIELDS = ("name", "credit_code", "address", "contact")
+# The fields a platform may send about the merchant, with their lengths.
+MERCHANT_FIELDS = {"name": 200, "credit_code": 18, "address": 300, "contact": 100}
 
 
 def _merchant_from(platform: Platform, data: dict) -> Merchant:
     """Find or record the merchant the platform names; a credit code identifies it."""
-    from django.core.exceptions import ValidationError
-
-    values = {k: str(data.get(k) or "").strip() for k in MERCHANT_FIELDS}
-    if not values["name"]:
-        raise DomainValidationError({"merchant.name": "This field is required."})
+    values = {
+        k: clean_text(data.get(k), f"merchant.{k}", required=k == "name", max_length=limit)
+        for k, limit in MERCHANT_FIELDS.items()
+    }
     values["credit_code"] = values["credit_code"].upper()
     merchant = None
     if values["credit_code"]:
@@ -372,14 +367,13 @@ def _pause_length(rule_key: str, start: date, end: date) -> int:
 def mediation_pause(*, complaint_id: int, actor: Actor, reason: str, at: datetime | None = None):
     """Stop the mediation clock while testing or appraisal runs (Order 121 art. 22)."""
     at = at or timezone.now()
-    if not str(reason or "").strip():
-        raise DomainValidationError({"reason": "This field is required."})
+    reason = clean_text(reason, "reason")
 
     def apply(c: Complaint) -> dict:
         if c.mediation_paused_at is not None:
             raise DomainValidationError({"reason": "The mediation clock is already paused."})
         c.mediation_paused_at = at
-        return {"reason": reason.strip()}
+        return {"reason": reason}
 
     return _action(
         complaint_id,
@@ -429,15 +423,14 @@ def mediation_resume(*, complaint_id: int, actor: Actor, at: datetime | None = N
 @transaction.atomic
 def mediator_reassign(*, complaint_id: int, actor: Actor, mediator: User, reason: str):
     """Staff hand a case to another mediator, with a reason."""
-    if mediator.role != Role.MEDIATOR or not mediator.is_active:
+    if not isinstance(mediator, User) or mediator.role != Role.MEDIATOR or not mediator.is_active:
         raise DomainValidationError({"mediator": "Not an active mediator."})
-    if not str(reason or "").strip():
-        raise DomainValidationError({"reason": "This field is required."})
+    reason = clean_text(reason, "reason")
 
     def apply(c: Complaint) -> dict:
         previous = c.mediator.username if c.mediator else None
         c.mediator = mediator
-        return {"from": previous, "to": mediator.username, "reason": reason.strip()}
+        return {"from": previous, "to": mediator.username, "reason": reason}
 
     return _action(
         complaint_id,
@@ -455,6 +448,7 @@ def fulfilment_report(
 ):
     """The platform reports the remedy done; the consumer may object within the window."""
     at = at or timezone.now()
+    note = clean_text(note, "note", required=False)
 
     def apply(c: Complaint) -> dict:
         if c.fulfilment_reported_at is not None:
@@ -463,7 +457,7 @@ def fulfilment_report(
         c._set_due(
             "objection_due", "fulfilment_objection", at, setting("FULFILMENT_OBJECTION_DAYS")
         )
-        return {"note": str(note or "").strip(), "objection_due": c.objection_due.isoformat()}
+        return {"note": note, "objection_due": c.objection_due.isoformat()}
 
     return _action(
         complaint_id,
@@ -480,15 +474,14 @@ def fulfilment_report(
 def fulfilment_object(*, complaint_id: int, actor: Actor, reason: str, at: datetime | None = None):
     """The consumer says the remedy did not arrive; the case goes back to a person."""
     at = at or timezone.now()
-    if not str(reason or "").strip():
-        raise DomainValidationError({"reason": "This field is required."})
+    reason = clean_text(reason, "reason")
 
     def apply(c: Complaint) -> dict:
         c.objection_due = None
         c.fulfilment_reported_at = None
         c.fulfilment_missed = True
         return {
-            "reason": reason.strip(),
+            "reason": reason,
             "advance_compensation_eligible": c.advance_compensation_eligible,
         }
 
@@ -543,11 +536,7 @@ def message_post(
         raise TransitionForbidden(action="message", role=actor.role)
     if complaint.is_terminal:
         raise TransitionConflict(action="message", status=complaint.status, allowed=[])
-    text = str(body or "").strip()
-    if not text:
-        raise DomainValidationError({"body": "This field is required."})
-    if len(text) > 5000:
-        raise DomainValidationError({"body": "At most 5000 characters."})
+    text = clean_text(body, "body")
     message = ComplaintMessage.objects.create(
         complaint=complaint,
         author=actor.user,

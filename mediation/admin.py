@@ -169,7 +169,9 @@ class GuaranteeDepositEntryAdmin(StaffRoleAccess, admin.ModelAdmin):
         # Filtered to one platform: its balance now, as mediation computes it.
         platform_id = request.GET.get("platform__id__exact", "")
         platform = (
-            Platform.objects.filter(pk=int(platform_id)).first() if platform_id.isdigit() else None
+            Platform.objects.filter(pk=int(platform_id)).first()
+            if platform_id.isascii() and platform_id.isdigit()
+            else None
         )
         if platform is not None:
             extra_context = {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,15 +13,6 @@ from complaints.money import parse_amount
 from mediation.models import GuaranteeDepositEntry, deposit_balance
 
 Kind = GuaranteeDepositEntry.Kind
-
-
-def _signed_amount(value: object) -> Decimal:
-    """A ledger amount: yuan to the fen, signed, never a float."""
-    if isinstance(value, Decimal | int) and not isinstance(value, bool) and value < 0:
-        return -parse_amount(-value, "amount")
-    if isinstance(value, str) and value.strip().startswith("-"):
-        return -parse_amount(value.strip()[1:], "amount")
-    return parse_amount(value, "amount")
 
 
 @transaction.atomic
@@ -49,7 +39,7 @@ def guarantee_deposit_record(
     errors: dict[str, str] = {}
     if kind not in Kind.values:
         errors["kind"] = f"Must be one of: {', '.join(Kind.values)}."
-    value = _signed_amount(amount)
+    value = parse_amount(amount, "amount", signed=True)
     reason = str(reason or "").strip()
     reference = str(reference or "").strip()
     if kind in (Kind.DEPOSIT, Kind.RECOVERY) and value <= 0:

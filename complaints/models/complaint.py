@@ -33,6 +33,7 @@ from complaints.choices import (
 from complaints.deadlines import RULES, compute_due, mediation_rule_for, setting
 from complaints.exceptions import DomainValidationError
 from complaints.money import parse_amount
+from complaints.validators import clean_choice, clean_text
 
 from .parties import Merchant, Platform, User
 
@@ -91,21 +92,6 @@ def _response_overdue(c: Complaint) -> bool:
 
 def _compensation_eligible(c: Complaint) -> bool:
     return c.advance_compensation_eligible
-
-
-def _text(value: object, field: str, *, required: bool = True, max_length: int = 5000) -> str:
-    text = "" if value is None else str(value).strip()
-    if required and not text:
-        raise DomainValidationError({field: "This field is required."})
-    if len(text) > max_length:
-        raise DomainValidationError({field: f"At most {max_length} characters."})
-    return text
-
-
-def _choice(value: object, field: str, choices: type[models.TextChoices]) -> str:
-    if value not in choices.values:
-        raise DomainValidationError({field: f"Must be one of: {', '.join(choices.values)}."})
-    return str(value)
 
 
 # A deadline stops binding while this field is set.
@@ -334,8 +320,8 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         """Refuse to accept, on one of the grounds of Order 121 art. 16 (不予受理)."""
         from complaints.choices import REMAINING_ROUTES
 
-        self.reason_code = _choice(reason_code, "reason_code", RejectReason)
-        self.reason = _text(reason, "reason")
+        self.reason_code = clean_choice(reason_code, "reason_code", RejectReason)
+        self.reason = clean_text(reason, "reason")
         self.closed_at = at
         self._clear_due("acceptance_due")
         return {
@@ -355,8 +341,8 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         message: str = "",
     ) -> dict:
         """Record the platform's proposal; the consumer has a window to decide (平台答复)."""
-        self.proposal_resolution = _choice(resolution, "resolution", Resolution)
-        self.proposal_message = _text(message, "message")
+        self.proposal_resolution = clean_choice(resolution, "resolution", Resolution)
+        self.proposal_message = clean_text(message, "message")
         if self.proposal_resolution == Resolution.DECLINE:
             self.proposal_amount = parse_amount(amount, "amount", required=False)
         else:
@@ -388,7 +374,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         """The consumer declines the proposal; a mediator takes the case."""
         self._clear_due("proposal_due")
         self._enter_mediation(at)
-        return {"reason": _text(reason, "reason", required=False)}
+        return {"reason": clean_text(reason, "reason", required=False)}
 
     @transition(
         field=status,
@@ -420,15 +406,15 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         fulfilment_days: object = None,
     ) -> dict:
         """Record the signed mediation agreement (调解协议书)."""
-        self.agreement_terms = _text(terms, "terms")
+        self.agreement_terms = clean_text(terms, "terms")
         self.agreed_amount = parse_amount(amount, "amount")
         days = (
             setting("DEFAULT_FULFILMENT_DAYS") if fulfilment_days in (None, "") else fulfilment_days
         )
-        try:
+        if isinstance(days, str) and days.strip().isascii() and days.strip().isdigit():
             days = int(days)
-        except (TypeError, ValueError):
-            raise DomainValidationError({"fulfilment_days": "A whole number of days."}) from None
+        if isinstance(days, bool) or not isinstance(days, int):  # 1.9, "7.5", inf: refused
+            raise DomainValidationError({"fulfilment_days": "A whole number of days."})
         if not 1 <= days <= 90:
             raise DomainValidationError({"fulfilment_days": "Between 1 and 90 days."})
         self.settled_at = at
@@ -487,7 +473,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
                 {"amount": f"Must not exceed the approved amount ({self.compensation_amount})."}
             )
         self.compensated_amount = value
-        self.compensation_ref = _text(transaction_ref, "transaction_ref", max_length=64)
+        self.compensation_ref = clean_text(transaction_ref, "transaction_ref", max_length=64)
         self.outcome = Outcome.COMPENSATED
         self.closed_at = at
         return {"amount": str(value), "transaction_ref": self.compensation_ref}
@@ -495,15 +481,15 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     @transition(field=status, source=S.MEDIATING, target=S.CLOSED, permission=_mediator_or_system)
     def fail_mediation(self, *, actor: Actor, at: datetime, reason_code: str, reason: str) -> dict:
         """End mediation without agreement, on a ground of Order 121 art. 23 (调解终止)."""
-        self.reason_code = _choice(reason_code, "reason_code", FailReason)
-        self.reason = _text(reason, "reason")
+        self.reason_code = clean_choice(reason_code, "reason_code", FailReason)
+        self.reason = clean_text(reason, "reason")
         return self._end_mediation(at, Outcome.MEDIATION_FAILED)
 
     @transition(field=status, source=S.MEDIATING, target=S.CLOSED, permission=_mediator)
     def refer(self, *, actor: Actor, at: datetime, route: str, reason: str) -> dict:
         """Close by pointing the consumer to arbitration, a court, enforcement or legal aid."""
-        self.referral_route = _choice(route, "route", ReferralRoute)
-        self.reason = _text(reason, "reason")
+        self.referral_route = clean_choice(route, "route", ReferralRoute)
+        self.reason = clean_text(reason, "reason")
         return {**self._end_mediation(at, Outcome.REFERRED), "route": self.referral_route}
 
     def _end_mediation(self, at: datetime, outcome: str) -> dict:
@@ -533,7 +519,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
             "fulfilment_due",
             "objection_due",
         )
-        return {"reason": _text(reason, "reason", required=False)}
+        return {"reason": clean_text(reason, "reason", required=False)}
 
     @transition(field=status, source=S.RESPONDED, target=S.CLOSED, permission=_system)
     def close_no_reply(self, *, actor: Actor, at: datetime) -> dict:

@@ -302,6 +302,9 @@ def test_sweep_without_as_of_uses_now(consumer, platform):
         "2026-11-20T10:00+8",
         "2026-11-20T10:00 Asia/Shanghai",
         "",
+        "0001-01-01T00:00",
+        "9999-12-31T23:59",
+        "2999-01-01T00:00",  # well-formed, but in the future
     ],
 )
 def test_sweep_refuses_a_bad_as_of_and_changes_nothing(filed, value):

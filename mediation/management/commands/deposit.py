@@ -3,11 +3,9 @@
 import re
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from complaints.exceptions import DomainValidationError
 from complaints.models import Platform
-from complaints.money import FEN
 from mediation.models import GuaranteeDepositEntry, deposit_balance
 from mediation.services import guarantee_deposit_record
 
@@ -37,20 +35,17 @@ class Command(BaseCommand):
                 f"(got {options['amount']!r})."
             )
         try:
-            with transaction.atomic():
-                entry = guarantee_deposit_record(
-                    platform=platform,
-                    amount=amount,
-                    kind=GuaranteeDepositEntry.Kind.DEPOSIT,
-                    reason=options["reason"],
-                    reference=options["reference"],
-                    actor_user=None,
-                )
+            entry = guarantee_deposit_record(
+                platform=platform,
+                amount=amount,
+                kind=GuaranteeDepositEntry.Kind.DEPOSIT,
+                reason=options["reason"],
+                reference=options["reference"],
+                actor_user=None,
+            )
         except DomainValidationError as exc:
-            raise CommandError(
-                "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.errors.items())
-            ) from None
+            raise CommandError(exc.describe()) from None
         self.stdout.write(
             self.style.SUCCESS(f"Deposited {entry.amount} yuan for {platform.name} ({code}).")
         )
-        self.stdout.write(f"Balance: {deposit_balance(platform).quantize(FEN)} yuan")
+        self.stdout.write(f"Balance: {deposit_balance(platform)} yuan")
