@@ -80,11 +80,9 @@ def _domain_problem(exc: domain.WeiquanError, request) -> tuple[int, dict]:
             break
     else:
         status, title = 400, "Bad request"
-    extra = dict(exc.fields)
+    extra = dict(exc.fields)  # a DomainValidationError's are {"errors": ...}
     if "status" in extra:  # the complaint's state, not the HTTP status
         extra["current_status"] = extra.pop("status")
-    if isinstance(exc, domain.DomainValidationError):
-        extra = {"errors": exc.errors}
     return status, problem(status, exc.code, title, exc.message, request, **extra)
 
 
@@ -179,6 +177,11 @@ def api_404(request, exception=None):
             body, status=status, content_type=PROBLEM, json_dumps_params={"ensure_ascii": False}
         )
     return problem_response(request, 404, "not_found", "Not found")
+
+
+def api_400(request, exception=None):
+    """Requests Django refuses before any view (too many fields, a bad Host header)."""
+    return problem_response(request, 400, "bad_request", "Bad request")
 
 
 def api_500(request):

@@ -25,6 +25,8 @@ from api.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 TTL = timedelta(hours=24)
+# No request runs this long (gunicorn's timeout is far shorter).
+IN_PROGRESS_LEASE = timedelta(minutes=10)
 MAX_KEY_LENGTH = 255
 
 
@@ -116,7 +118,11 @@ class IdempotencyMiddleware:
                 existing = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
             if existing is None:
                 continue  # finished and deleted meanwhile: claim again
-            if existing.created_at < timezone.now() - TTL:
+            now = timezone.now()
+            # Past the window, or a claim whose request died without cleaning up (a
+            # killed worker): the key is free again.
+            abandoned = existing.in_progress and existing.created_at < now - IN_PROGRESS_LEASE
+            if existing.created_at < now - TTL or abandoned:
                 existing.delete()
                 continue
             if existing.request_hash != digest:

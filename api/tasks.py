@@ -19,3 +19,11 @@ def deliver_due_webhooks() -> int:
     from api.webhooks.delivery import deliver_due
 
     return deliver_due().delivered
+
+
+@shared_task
+def purge_idempotency_records() -> int:
+    """Beat: forget stored answers past their 24 hours (they hold personal data)."""
+    from api.idempotency import purge_expired
+
+    return purge_expired()

@@ -199,6 +199,10 @@ CELERY_BEAT_SCHEDULE = {
         # At least daily (docs/evidence.md); hourly by default.
         "schedule": float(os.environ.get("EVIDENCE_CHECKPOINT_SECONDS", "3600")),
     },
+    "purge-idempotency-records": {
+        "task": "api.tasks.purge_idempotency_records",
+        "schedule": 3600.0,
+    },
     "deliver-webhooks": {
         "task": "api.tasks.deliver_due_webhooks",
         "schedule": float(os.environ.get("WEBHOOK_POLL_SECONDS", "30")),
@@ -218,11 +222,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
-    ],
+    # JSON only: the evidence upload declares multipart itself (api/limits.py gives
+    # multipart bodies the upload limit, so no other endpoint may parse them).
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "api.errors.problem_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "api.pagination.UpdatedCursorPagination",
@@ -295,6 +297,10 @@ WEIQUAN = {
     # contents (hashes stay). E-commerce Law art. 31: at least 3.
     "EVIDENCE_RETENTION_YEARS": os.environ.get("EVIDENCE_RETENTION_YEARS", "3"),
 }
+
+# Django refuses to read a body above this (2.5 MB by default), which would break
+# uploads carrying an Idempotency-Key; api/limits.py bounds /api/ bodies before this.
+DATA_UPLOAD_MAX_MEMORY_SIZE = WEIQUAN["EVIDENCE_MAX_UPLOAD_BYTES"] + 64 * 1024
 # The same floor is checked again at use (evidence.retention.retention_years), for
 # settings overridden after start-up.
 try:

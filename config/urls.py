@@ -3,12 +3,21 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from api.errors import api_404, api_500
+from api.errors import api_400, api_404, api_500
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
 ]
+
+
+def handler400(request, exception=None):
+    """Problem+json under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return api_400(request, exception)
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception)
 
 
 def handler404(request, exception=None):

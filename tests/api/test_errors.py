@@ -150,3 +150,55 @@ def test_platforms_do_not_share_the_session_users_bucket(platform, other_platfor
     second = client_for(api_key=api_key_create(platform=other_platform)[1])
     assert [first.get("/api/v1/complaints/").status_code for _ in range(3)] == [200] * 3
     assert second.get("/api/v1/complaints/").status_code == 200
+
+
+def test_a_forged_cursor_is_404_not_500(consumer):
+    import base64
+
+    client = client_for(consumer)
+    for position in ("garbage", "2025", "\x00"):
+        cursor = base64.b64encode(f"p={position}".encode()).decode()
+        response = client.get("/api/v1/complaints/", {"cursor": cursor})
+        assert_problem(response, 404, "not_found")
+
+
+def test_json_nested_too_deep_is_400(consumer):
+    body = "[" * 200_000 + "]" * 200_000
+    response = client_for(consumer).post(
+        "/api/v1/complaints/", body, content_type="application/json"
+    )
+    assert_problem(response, 400, "parse_error")
+
+
+def test_only_the_upload_takes_multipart(consumer, platform):
+    response = client_for(consumer).post("/api/v1/complaints/", BODY, format="multipart")
+    assert_problem(response, 415, "unsupported_media_type")
+    assert Complaint.objects.count() == 0
+
+
+def test_too_many_form_fields_is_problem_json(consumer, platform):
+    from tests.states import complaint_in
+
+    complaint = complaint_in("submitted", consumer=consumer, platform_code="shop")
+    fields = {f"f{i}": "x" for i in range(1100)}
+    client = client_for(consumer)
+    client.raise_request_exception = False
+    response = client.post(
+        f"/api/v1/complaints/{complaint.reference}/evidence/",
+        fields,
+        format="multipart",
+        HTTP_IDEMPOTENCY_KEY="many-fields",
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_a_regulator_cannot_read_the_thread_even_through_the_service(consumer, platform, regulator):
+    from complaints.actors import Actor
+    from complaints.exceptions import TransitionForbidden
+    from complaints.services import thread_read
+    from tests.states import complaint_in
+
+    complaint = complaint_in("awaiting_response", consumer=consumer, platform_code="shop")
+    with pytest.raises(TransitionForbidden):
+        thread_read(complaint=complaint, actor=Actor.of_user(regulator))

@@ -120,3 +120,44 @@ def test_two_concurrent_duplicates_file_once(consumer, platform):
     assert Complaint.objects.count() == 1
     assert statuses.count(201) >= 1
     assert set(statuses) <= {201, 409}
+
+
+@pytest.mark.django_db
+def test_a_claim_left_by_a_dead_request_is_taken_over_after_its_lease(consumer, platform):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client = client_for(consumer)
+    client.post("/api/v1/complaints/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="k-dead")
+    # given the key's row left "in progress", as a killed worker would leave it
+    IdempotencyRecord.objects.update(in_progress=True, response_body=None)
+    busy = client.post("/api/v1/complaints/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="k-dead")
+    assert busy.status_code == 409
+    # when the lease has run out, the key works again
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(minutes=11))
+    again = client.post("/api/v1/complaints/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="k-dead")
+    assert again.status_code == 201
+
+
+@pytest.mark.django_db
+def test_the_beat_task_forgets_answers_older_than_a_day(consumer, platform):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from api.tasks import purge_idempotency_records
+
+    client = client_for(consumer)
+    client.post("/api/v1/complaints/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="k-old")
+    client.post(
+        "/api/v1/complaints/",
+        {**BODY, "order_number": "SO-2"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k-new",
+    )
+    IdempotencyRecord.objects.filter(key="k-old").update(
+        created_at=timezone.now() - timedelta(hours=25)
+    )
+    assert purge_idempotency_records.delay().get() == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["k-new"]

@@ -261,3 +261,16 @@ def test_an_absurd_record_id_is_404_not_an_overflow(consumer):
     client = client_for(consumer)
     assert client.get("/api/v1/evidence/99999999999999999999999/download/").status_code == 404
     assert client.get("/api/v1/evidence/0/verify/").status_code == 404
+
+
+def test_a_large_upload_with_an_idempotency_key_is_taken_and_replayed(consumer, complaint):
+    big = PDF + b"\x00" * (3 * 1024 * 1024)  # above Django's default 2.5 MB body limit
+    client = client_for(consumer)
+    first = client.post(
+        url(complaint),
+        {"file": SimpleUploadedFile("big.pdf", big), "kind": "receipt"},
+        format="multipart",
+        HTTP_IDEMPOTENCY_KEY="big-upload",
+    )
+    assert first.status_code == 201, first.content
+    assert first.json()["size"] == len(big)
