@@ -22,6 +22,7 @@ from django.utils import timezone
 from api.models import ApiKey
 from complaints.exceptions import NotFound
 from complaints.models import Platform, User
+from complaints.validators import clean_text
 
 KEY_SCHEME = "wq"
 PREFIX_BYTES = 6  # 12 hex characters: enough that collisions are rare, and retried
@@ -40,6 +41,7 @@ def api_key_create(
     *, platform: Platform, name: str = "", created_by: User | None = None
 ) -> tuple[ApiKey, str]:
     """Create a key for `platform`; return the row and the plain key, which is not kept."""
+    name = clean_text(name, "name", required=False, max_length=100)
     for _attempt in range(5):
         prefix = secrets.token_hex(PREFIX_BYTES)
         raw = f"{KEY_SCHEME}_{prefix}_{secrets.token_urlsafe(SECRET_BYTES)}"
@@ -47,7 +49,7 @@ def api_key_create(
             with transaction.atomic():
                 key = ApiKey.objects.create(
                     platform=platform,
-                    name=name.strip(),
+                    name=name,
                     prefix=prefix,
                     key_hash=_digest(raw),
                     created_by=created_by,

@@ -19,7 +19,8 @@ from django.utils import timezone
 from complaints.actors import Actor
 from complaints.choices import Role
 from complaints.exceptions import DomainValidationError, TransitionConflict, TransitionForbidden
-from complaints.models import Complaint, ComplaintEvent
+from complaints.models import Complaint, ComplaintEvent, ComplaintMessage
+from complaints.services import message_post
 from evidence import storage
 from evidence.chain import GENESIS, canonical_json, record_hash, utc_text
 from evidence.exceptions import QuotaExceeded, UnsupportedEvidenceType, UploadTooLarge
@@ -240,6 +241,15 @@ def evidence_attachments_check(
             {"attachments": f"Not files you uploaded to this complaint: {missing}."}
         )
     return ids
+
+
+@transaction.atomic
+def message_post_with_attachments(
+    *, complaint: Complaint, actor: Actor, body: str, attachments: list[int]
+) -> ComplaintMessage:
+    """A negotiation message naming files its author's side uploaded, in one transaction."""
+    ids = evidence_attachments_check(complaint=complaint, actor=actor, record_ids=attachments)
+    return message_post(complaint_id=complaint.pk, actor=actor, body=body, attachments=ids)
 
 
 def evidence_content(record: EvidenceRecord) -> bytes | None:

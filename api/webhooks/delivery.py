@@ -159,7 +159,10 @@ def _deliver(ids: list[int], now: datetime) -> Outcome:
     return Outcome(attempted=len(ids), delivered=delivered)
 
 
-def deliver_due(now: datetime | None = None, limit: int = 100) -> Outcome:
+BATCH = 100
+
+
+def deliver_due(now: datetime | None = None, limit: int = BATCH) -> Outcome:
     """Try every message due by `now` (at most `limit`) once."""
     now = now or timezone.now()
     return _deliver(_claim(_due(now), now, limit), now)

@@ -17,7 +17,6 @@ from complaints.models import Platform
 from complaints.queueing import enqueue_after_commit
 
 
-@transaction.atomic
 def webhook_endpoint_create(
     *, platform: Platform, url: str, events: list[str] | None = None
 ) -> WebhookEndpoint:
@@ -31,7 +30,7 @@ def webhook_endpoint_create(
                 f" Known: {', '.join(WEBHOOK_EVENT_TYPES)}."
             }
         )
-    check_webhook_url(url)
+    check_webhook_url(url)  # resolves the host: not inside a transaction
     return WebhookEndpoint.objects.create(
         platform=platform, url=url, events=events, secret=new_secret()
     )

@@ -1,9 +1,9 @@
 """Issue a new API key for a platform; the key is printed once, on the last line."""
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from api.keys import api_key_create
+from complaints.exceptions import DomainValidationError
 from complaints.models import Platform
 
 
@@ -21,11 +21,10 @@ class Command(BaseCommand):
             raise CommandError(f"No platform has the code '{code}'.")
         if not platform.is_active:
             raise CommandError(f"The platform '{code}' is not active.")
-        name = options["name"].strip()
-        if len(name) > 100:
-            raise CommandError("--name: at most 100 characters.")
-        with transaction.atomic():
-            key, raw = api_key_create(platform=platform, name=name)
+        try:
+            key, raw = api_key_create(platform=platform, name=options["name"])
+        except DomainValidationError as exc:
+            raise CommandError(f"--{exc.describe()}") from None
         self.stdout.write(
             f"API key {key.prefix} for {platform.name} ({platform.code}). "
             "Store it now: it is not shown again."

@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from api.webhooks.delivery import deliver_due
+from api.webhooks.delivery import BATCH, deliver_due
 
 
 class Command(BaseCommand):
@@ -28,7 +28,7 @@ class Command(BaseCommand):
         try:
             while True:
                 # A full batch means more may be waiting: go again without pausing.
-                if self._pass().attempted < 100:
+                if self._pass().attempted < BATCH:
                     time.sleep(options["interval"])
         except KeyboardInterrupt:
             self.stdout.write("Stopped.")
