@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
-from zoneinfo import ZoneInfo
-
 import pytest
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture(autouse=True)
@@ -123,11 +117,28 @@ def staff_client(client, staff_user):
     return client
 
 
-def admin_messages(response) -> list[tuple[int, str]]:
-    """The (level, text) of the messages the admin showed on `response`."""
-    from django.contrib.messages import get_messages
+@pytest.fixture
+def quick_certificate(monkeypatch):
+    """Skip rendering the package's certificate PDF (seconds each) where the test is about
+    something else; tests/evidence/test_certificate.py renders and reads it for real."""
+    monkeypatch.setattr("evidence.package.certificate_pdf", lambda **kwargs: b"%PDF-1.7 stub")
 
-    return [(m.level, str(m)) for m in get_messages(response.wsgi_request)]
+
+@pytest.fixture
+def superuser(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="root", role="staff", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def superuser_client(superuser):
+    """A logged-in superuser, on a client of its own (not the `client` fixture)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(superuser)
+    return client
 
 
 @pytest.fixture
@@ -142,25 +153,6 @@ def regulator(db):
     from tests.factories import UserFactory
 
     return UserFactory(username="reg-sh", role="regulator", region_prefix="31")
-
-
-def at(y: int, m: int, d: int, hh: int = 10, mm: int = 0) -> datetime:
-    """An aware datetime in Shanghai time."""
-    return datetime(y, m, d, hh, mm, tzinfo=SHANGHAI)
-
-
-FILING = {
-    "merchant_name": "优选数码专营店",
-    "order_number": "SO-2026-0001",
-    "order_date": date(2026, 11, 1),
-    "category": "electronics",
-    "issue_type": "quality",
-    "amount_paid": Decimal("1299.00"),
-    "amount_claimed": Decimal("1299.00"),
-    "demand": "refund",
-    "description": "收到的蓝牙耳机左耳无声，联系客服七天未处理。",
-    "region": "310115",
-}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -8,7 +8,7 @@ from decimal import Decimal
 from complaints.actors import Actor
 from complaints.models import Complaint, User
 from complaints.services import complaint_file, complaint_transition
-from tests.conftest import FILING
+from tests.helpers import FILING
 
 PATHS: dict[str, list[tuple[str, str, dict]]] = {
     "submitted": [],

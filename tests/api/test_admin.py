@@ -12,8 +12,8 @@ from api.keys import api_key_authenticate, api_key_create
 from api.models import ApiKey, WebhookMessage
 from api.webhooks.services import webhook_endpoint_create
 from tests.api.clients import client_for
-from tests.conftest import admin_messages
 from tests.factories import UserFactory
+from tests.helpers import admin_messages
 from tests.states import complaint_in
 
 pytestmark = pytest.mark.django_db

@@ -2,16 +2,15 @@
 
 import hashlib
 from datetime import timedelta
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
 from api.keys import api_key_authenticate, api_key_create, api_key_revoke
 from api.models import ApiKey
 from complaints.exceptions import NotFound
+from tests.helpers import run_command
 
 
 @pytest.mark.django_db
@@ -116,9 +115,7 @@ def test_revoking_an_unknown_key_is_not_found():
 
 
 def run(*args, **options) -> str:
-    out = StringIO()
-    call_command("create_api_key", *args, stdout=out, stderr=StringIO(), **options)
-    return out.getvalue()
+    return run_command("create_api_key", *args, **options)
 
 
 @pytest.mark.django_db

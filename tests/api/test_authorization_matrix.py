@@ -223,7 +223,17 @@ def test_every_api_route_has_a_row():
 
 
 @pytest.fixture
-def world(db, consumer, other_consumer, platform, other_platform, staff, mediator, regulator):
+def world(
+    db,
+    consumer,
+    other_consumer,
+    platform,
+    other_platform,
+    staff,
+    mediator,
+    regulator,
+    quick_certificate,
+):
     complaint = complaint_in("mediating", consumer=consumer, platform_code="shop")
     assert complaint.mediator == mediator
     # Made after the assignment, so the case is not theirs.

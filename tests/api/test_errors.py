@@ -12,9 +12,9 @@ from api.keys import api_key_create
 from complaints.models import Complaint
 from tests.api.clients import client_for
 from tests.api.test_complaints_api import BODY
+from tests.helpers import PROBLEM
 
 pytestmark = pytest.mark.django_db
-PROBLEM = "application/problem+json"
 
 
 def assert_problem(response, status: int, code: str) -> dict:

@@ -21,8 +21,8 @@ from complaints.choices import (
     Status,
 )
 from tests.api.clients import client_for
+from tests.helpers import PROBLEM
 
-PROBLEM = "application/problem+json"
 # Views that do not use api.schema.WeiquanAutoSchema yet (see test_schemathesis.py).
 NOT_CHECKED = re.compile(r"^/api/schema/$")
 

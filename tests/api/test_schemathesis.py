@@ -110,7 +110,7 @@ def role(request) -> str:
 
 
 @pytest.fixture
-def _in_process_requests(settings):
+def _in_process_requests(settings, quick_certificate):
     """Let schemathesis' WSGI client reach Django as Django's test client does.
 
     The app runs in this thread, on the test's connection and inside its transaction;

@@ -21,7 +21,7 @@ from complaints.services import (
 )
 from mediation.models import GuaranteeDepositEntry
 from mediation.services import guarantee_deposit_record
-from tests.conftest import FILING
+from tests.helpers import FILING
 from tests.states import complaint_in
 
 pytestmark = pytest.mark.django_db

@@ -2,23 +2,14 @@
 
 from datetime import timedelta
 from decimal import Decimal
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
 from complaints.models import Complaint, ComplaintEvent, Platform, User
 from complaints.services import complaint_file
-from tests.conftest import FILING, at
-
-
-def run(*args, **options) -> str:
-    out = StringIO()
-    call_command(*args, stdout=out, stderr=StringIO(), **options)
-    return out.getvalue()
-
+from tests.helpers import FILING, at, run_command
 
 # create_platform
 
@@ -26,7 +17,7 @@ def run(*args, **options) -> str:
 @pytest.mark.django_db
 def test_create_platform_with_a_cap_records_the_commitment():
     # when a platform is registered with a compensation cap
-    out = run(
+    out = run_command(
         "create_platform",
         "shop",
         "--name",
@@ -50,7 +41,7 @@ def test_create_platform_with_a_cap_records_the_commitment():
 
 @pytest.mark.django_db
 def test_create_platform_without_a_cap_makes_no_commitment():
-    run("create_platform", "mall", "--name", "万家购物")
+    run_command("create_platform", "mall", "--name", "万家购物")
     platform = Platform.objects.get(code="mall")
     assert platform.advance_compensation_committed is False
     assert platform.advance_compensation_cap is None
@@ -80,7 +71,7 @@ def test_create_platform_refuses_bad_input_and_changes_nothing(platform, args, m
     before = Platform.objects.count()
     # when the command gets bad input
     with pytest.raises(CommandError, match=message):
-        run("create_platform", *args)
+        run_command("create_platform", *args)
     # then no platform was added or changed
     assert Platform.objects.count() == before
     platform.refresh_from_db()
@@ -92,7 +83,7 @@ def test_create_platform_refuses_bad_input_and_changes_nothing(platform, args, m
 
 @pytest.mark.django_db
 def test_create_user_makes_a_consumer_who_can_log_in():
-    out = run(
+    out = run_command(
         "create_user",
         "wangwu",
         "--role",
@@ -114,7 +105,7 @@ def test_create_user_makes_a_consumer_who_can_log_in():
 
 @pytest.mark.django_db
 def test_create_user_gives_staff_the_admin_but_not_superuser():
-    run("create_user", "clerk", "--role", "staff", "--password", "tall-river-1987")
+    run_command("create_user", "clerk", "--role", "staff", "--password", "tall-river-1987")
     user = User.objects.get(username="clerk")
     assert user.is_staff is True
     assert user.is_superuser is False
@@ -123,7 +114,7 @@ def test_create_user_gives_staff_the_admin_but_not_superuser():
 @pytest.mark.django_db
 @pytest.mark.parametrize("prefix", ["31", "3101", "310115"])
 def test_create_user_scopes_a_regulator_to_a_region(prefix):
-    run(
+    run_command(
         "create_user",
         "reg",
         "--role",
@@ -138,7 +129,7 @@ def test_create_user_scopes_a_regulator_to_a_region(prefix):
 
 @pytest.mark.django_db
 def test_create_user_binds_a_platform_user_to_its_platform(platform):
-    run(
+    run_command(
         "create_user",
         "shop-kefu",
         "--role",
@@ -153,7 +144,7 @@ def test_create_user_binds_a_platform_user_to_its_platform(platform):
 
 @pytest.mark.django_db
 def test_create_user_records_a_mediators_categories():
-    run(
+    run_command(
         "create_user",
         "med",
         "--role",
@@ -202,7 +193,7 @@ def test_create_user_refuses_bad_input_and_changes_nothing(consumer, platform, a
     before = User.objects.count()
     # when the command gets bad input
     with pytest.raises(CommandError, match=message):
-        run("create_user", *args)
+        run_command("create_user", *args)
     # then no account was created
     assert User.objects.count() == before
 
@@ -210,7 +201,7 @@ def test_create_user_refuses_bad_input_and_changes_nothing(consumer, platform, a
 @pytest.mark.django_db
 def test_create_user_refuses_a_password_like_the_username():
     with pytest.raises(CommandError, match="Password refused"):
-        run("create_user", "zhaoliu2026", "--role", "consumer", "--password", "zhaoliu2026")
+        run_command("create_user", "zhaoliu2026", "--role", "consumer", "--password", "zhaoliu2026")
     assert not User.objects.filter(username="zhaoliu2026").exists()
 
 
@@ -228,7 +219,7 @@ def test_sweep_as_of_applies_deadlines_passed_by_then_and_is_idempotent(filed):
     due = timezone.localtime(filed.acceptance_due)
     after_due = (due + timedelta(minutes=1)).isoformat()
     # when the sweep runs as of a minute after the acceptance deadline
-    out = run("sweep_deadlines", "--as-of", after_due)
+    out = run_command("sweep_deadlines", "--as-of", after_due)
     # then the complaint is flagged, and every rule and the total are reported
     filed.refresh_from_db()
     assert filed.acceptance_overdue is True
@@ -245,7 +236,7 @@ def test_sweep_as_of_applies_deadlines_passed_by_then_and_is_idempotent(filed):
     assert out.rstrip().endswith("Total: 1")
     # and a second run finds nothing left to do
     events = ComplaintEvent.objects.count()
-    assert run("sweep_deadlines", "--as-of", after_due).rstrip().endswith("Total: 0")
+    assert run_command("sweep_deadlines", "--as-of", after_due).rstrip().endswith("Total: 0")
     assert ComplaintEvent.objects.count() == events
 
 
@@ -254,12 +245,12 @@ def test_sweep_as_of_reads_a_naive_time_in_shanghai(filed):
     # given acceptance due at the end of a day in Shanghai
     day = timezone.localtime(filed.acceptance_due).date()
     # when the sweep runs as of 23:30 that day, without an offset
-    run("sweep_deadlines", "--as-of", f"{day}T23:30")
+    run_command("sweep_deadlines", "--as-of", f"{day}T23:30")
     # then that is Shanghai time, before the deadline (as UTC it would be the next morning)
     filed.refresh_from_db()
     assert filed.acceptance_overdue is False
     # while the same clock time in UTC is past it
-    run("sweep_deadlines", "--as-of", f"{day}T23:30:00+00:00")
+    run_command("sweep_deadlines", "--as-of", f"{day}T23:30:00+00:00")
     filed.refresh_from_db()
     assert filed.acceptance_overdue is True
 
@@ -267,7 +258,7 @@ def test_sweep_as_of_reads_a_naive_time_in_shanghai(filed):
 @pytest.mark.django_db
 def test_sweep_accepts_z_and_a_space_separator(filed):
     day = timezone.localtime(filed.acceptance_due).date() + timedelta(days=1)
-    out = run("sweep_deadlines", "--as-of", f"{day} 10:00:00Z")
+    out = run_command("sweep_deadlines", "--as-of", f"{day} 10:00:00Z")
     assert "acceptance_overdue: 1" in out
 
 
@@ -282,7 +273,7 @@ def test_sweep_without_as_of_uses_now(consumer, platform):
         **{**FILING, "order_date": timezone.localdate(filed_at) - timedelta(days=1)},
     )
     # when the sweep runs now
-    out = run("sweep_deadlines")
+    out = run_command("sweep_deadlines")
     # then its passed acceptance deadline is applied
     complaint.refresh_from_db()
     assert complaint.acceptance_overdue is True
@@ -310,7 +301,7 @@ def test_sweep_without_as_of_uses_now(consumer, platform):
 def test_sweep_refuses_a_bad_as_of_and_changes_nothing(filed, value):
     events = ComplaintEvent.objects.count()
     with pytest.raises(CommandError, match="as-of"):
-        run("sweep_deadlines", "--as-of", value)
+        run_command("sweep_deadlines", "--as-of", value)
     filed.refresh_from_db()
     assert filed.acceptance_overdue is False
     assert ComplaintEvent.objects.count() == events

@@ -20,7 +20,7 @@ from complaints.exceptions import WeiquanError
 from complaints.models import Complaint, ComplaintEvent
 from complaints.services import complaint_file, complaint_transition
 from complaints.sweep import sweep_deadlines
-from tests.conftest import FILING, at
+from tests.helpers import FILING, at
 from tests.states import complaint_in
 
 PG = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -12,7 +12,7 @@ from complaints.actors import Actor
 from complaints.models import CalendarDay, CalendarYear
 from complaints.services import complaint_transition, mediation_pause, mediation_resume
 from complaints.workdays import add_workdays, is_announced, is_workday, next_workday
-from tests.conftest import at
+from tests.helpers import at
 from tests.states import complaint_in
 
 pytestmark = pytest.mark.django_db
@@ -149,30 +149,30 @@ def test_far_future_year_never_raises():
 
 
 def test_mediation_ends_sixty_days_after_acceptance(consumer, platform, mediator):
+    # accepted on Sunday 2 August 2026: day 60 is 1 October, the National Day holiday
     complaint = complaint_in(
-        "mediating", consumer=consumer, platform_code=platform.code, at=at(2026, 5, 4)
+        "mediating", consumer=consumer, platform_code=platform.code, at=at(2026, 8, 2)
     )
-    accepted = local(complaint.accepted_at)
+    assert local(complaint.accepted_at) == date(2026, 8, 2)
     assert complaint.deadline_basis["mediation_due"] == "mediation"
-    expected = next_workday(accepted + timedelta(days=60))
-    assert local(complaint.mediation_due) == expected
+    # so the period ends on the first working day after the holiday
+    assert local(complaint.mediation_due) == date(2026, 10, 8)
 
 
 def test_pause_for_testing_extends_mediation_by_the_paused_days(consumer, platform, mediator):
     # given a case in mediation
     complaint = complaint_in(
-        "mediating", consumer=consumer, platform_code=platform.code, at=at(2026, 5, 4)
+        "mediating", consumer=consumer, platform_code=platform.code, at=at(2026, 7, 21)
     )
     actor = Actor.of_user(mediator)
     original = local(complaint.mediation_due)
     # when the clock is paused for 12 days of product testing
-    mediation_pause(complaint_id=complaint.pk, actor=actor, reason="送检鉴定", at=at(2026, 5, 10))
-    complaint = mediation_resume(complaint_id=complaint.pk, actor=actor, at=at(2026, 5, 22))
-    # then those days do not count
+    mediation_pause(complaint_id=complaint.pk, actor=actor, reason="送检鉴定", at=at(2026, 7, 25))
+    complaint = mediation_resume(complaint_id=complaint.pk, actor=actor, at=at(2026, 8, 6))
+    # then those days do not count: 21 July + 72 days is 1 October, a holiday,
+    # so the period ends on the first working day after it
     assert complaint.mediation_paused_days == 12
-    assert local(complaint.mediation_due) == next_workday(
-        local(complaint.accepted_at) + timedelta(days=72)
-    )
+    assert local(complaint.mediation_due) == date(2026, 10, 8)
     assert local(complaint.mediation_due) > original
     assert [e.name for e in complaint.events.all()][-2:] == [
         "mediation_paused",

@@ -392,7 +392,7 @@ def test_status_cannot_be_assigned_directly(consumer, platform):
 
 def test_accepted_before_order_121_keeps_order_20_mediation_limit(parties, consumer, platform):
     # given a complaint accepted on 2026-04-14, the day before Order 121 came into force
-    from tests.conftest import at
+    from tests.helpers import at
 
     complaint = complaint_in(
         "mediating",

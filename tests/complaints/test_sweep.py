@@ -11,7 +11,7 @@ from complaints.choices import FailReason, Outcome, Status
 from complaints.models import Complaint, ComplaintEvent
 from complaints.services import fulfilment_object, fulfilment_report, mediation_pause
 from complaints.sweep import sweep_deadlines
-from tests.conftest import at
+from tests.helpers import at
 from tests.states import complaint_in
 
 pytestmark = pytest.mark.django_db
@@ -154,12 +154,14 @@ def test_objection_stops_automatic_closure(consumer, platform):
         complaint_id=complaint.pk, actor=Actor.of_platform(platform), at=at(2026, 11, 4)
     )
     due = complaint.objection_due
-    fulfilment_object(
+    complaint = fulfilment_object(
         complaint_id=complaint.pk,
         actor=Actor.of_user(consumer),
         reason="未收到退款",
         at=at(2026, 11, 5),
     )
+    # the objection itself flags the case and ends the objection window
+    assert complaint.fulfilment_missed is True and complaint.objection_due is None
     assert "confirm_fulfilment" not in sweep_deadlines(now=due + timedelta(days=1))
     complaint.refresh_from_db()
     assert complaint.status == Status.SETTLED

@@ -16,10 +16,10 @@ from evidence.log import checkpoint_create
 from evidence.models import EvidenceBlob, EvidenceRecord, Kind, Store
 from tests.api.clients import client_for
 from tests.factories import UserFactory
+from tests.helpers import PNG
 from tests.states import complaint_in
 
 pytestmark = pytest.mark.django_db
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 

@@ -79,12 +79,6 @@ def package_dir(complaint, tmp_path) -> Path:
     return unpack(evidence_package_build(complaint=complaint), tmp_path / "package")
 
 
-@pytest.fixture
-def quick_certificate(monkeypatch):
-    """The verifier never reads the PDF; skip rendering it where only the proofs matter."""
-    monkeypatch.setattr("evidence.package.certificate_pdf", lambda **kwargs: b"%PDF-1.7 stub")
-
-
 def load(directory: Path) -> dict:
     return json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
 

@@ -39,12 +39,11 @@ from evidence.storage import evidence_storage, name_for
 from evidence.tasks import purge_evidence
 from evidence.verification import verify_all
 from tests.api.clients import client_for
-from tests.conftest import admin_messages, at
 from tests.factories import UserFactory
+from tests.helpers import PNG, admin_messages, at
 from tests.states import PATHS, actor_for, complaint_in
 
 pytestmark = pytest.mark.django_db
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
 OTHER_PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(255, -1, -1))
 MESSAGE = "我的手机13800138000，请尽快联系。"
 
@@ -179,7 +178,9 @@ def test_a_hold_is_set_once_and_lifted_once(old_case, staff_actor):
 
 def test_an_open_case_can_be_held_ahead_of_closing(consumer, platform, staff_actor):
     complaint = complaint_in("mediating", consumer=consumer, platform_code="shop")
-    assert legal_hold_set(complaint_id=complaint.pk, actor=staff_actor, reason="预防性保全")
+    retention = legal_hold_set(complaint_id=complaint.pk, actor=staff_actor, reason="预防性保全")
+    assert retention.legal_hold and retention.hold_reason == "预防性保全"
+    assert EvidenceRecord.objects.filter(complaint=complaint, kind=Kind.LEGAL_HOLD).count() == 1
     assert retain_until(complaint) is None
 
 

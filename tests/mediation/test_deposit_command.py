@@ -1,23 +1,20 @@
 """Guarantee deposits (保证金): the `deposit` command and the ledger service behind it."""
 
 from decimal import Decimal
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from complaints.exceptions import DomainValidationError
 from mediation.models import GuaranteeDepositEntry, deposit_balance
 from mediation.services import guarantee_deposit_record
+from tests.helpers import run_command
 
 Kind = GuaranteeDepositEntry.Kind
 
 
 def run(*args, **options) -> str:
-    out = StringIO()
-    call_command("deposit", *args, stdout=out, stderr=StringIO(), **options)
-    return out.getvalue()
+    return run_command("deposit", *args, **options)
 
 
 @pytest.mark.django_db
