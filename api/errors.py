@@ -37,6 +37,7 @@ DOMAIN_STATUS: dict[type[domain.WeiquanError], tuple[int, str]] = {
     evidence.QuotaExceeded: (413, "Evidence quota exceeded"),
     evidence.UnsupportedEvidenceType: (415, "File type not accepted"),
     evidence.EvidenceUnavailable: (410, "Content purged after its retention period"),
+    evidence.EvidenceMissing: (500, "Evidence content missing"),
 }
 
 

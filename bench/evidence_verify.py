@@ -9,8 +9,9 @@ throughput or better), and with --write updates docs/performance.md.
 
     .venv/bin/python bench/evidence_verify.py [--files 64] [--mib 4] [--rounds 5] [--write]
 
-Uses a throwaway SQLite database and evidence directory unless DATABASE_URL is
-set (then it must point at a scratch PostgreSQL database: it is migrated and filled).
+Uses a throwaway SQLite database and evidence directory; --database-url points it at a
+scratch database instead (it is migrated and filled with append-only rows that cannot
+be deleted, so never give it a real one). An exported DATABASE_URL is ignored.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def setup(scratch: Path) -> None:
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{scratch / 'bench.sqlite3'}")
+def setup(scratch: Path, database_url: str | None) -> None:
+    os.environ["DATABASE_URL"] = database_url or f"sqlite:///{scratch / 'bench.sqlite3'}"
     os.environ["EVIDENCE_ROOT"] = str(scratch / "evidence")
     os.environ["EVIDENCE_SIGNING_KEY"] = str(scratch / "key.pem")
     os.environ["EVIDENCE_QUOTA_BYTES"] = str(10**12)
@@ -103,10 +104,11 @@ def main() -> int:
     parser.add_argument("--mib", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--write", action="store_true", help="update docs/performance.md")
+    parser.add_argument("--database-url", help="a scratch database (default: temporary SQLite)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="weiquan-bench-") as scratch:
-        setup(Path(scratch))
+        setup(Path(scratch), args.database_url)
         paths = fill(args.files, args.mib)
         from evidence.verification import verify_all
 

@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints.admin import ComplaintActionsMixin, ReadOnlyAdmin, describe_error
+from complaints.choices import TERMINAL_STATUSES
 from complaints.exceptions import TransitionConflict, WeiquanError
 from evidence.models import Checkpoint, EvidenceRecord, RetentionCase
 from evidence.retention import (
-    TERMINAL,
     legal_hold_lift,
     legal_hold_set,
     retain_until,
@@ -131,7 +131,9 @@ class RetentionFilter(admin.SimpleListFilter):
         if self.value() == "purged":
             return queryset.filter(retention__purged_at__isnull=False)
         if self.value() == "closed":
-            return queryset.filter(status__in=TERMINAL).exclude(retention__purged_at__isnull=False)
+            return queryset.filter(status__in=TERMINAL_STATUSES).exclude(
+                retention__purged_at__isnull=False
+            )
         return None
 
 

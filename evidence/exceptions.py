@@ -38,3 +38,15 @@ class EvidenceUnavailable(WeiquanError):
     """The content is gone: purged after its retention period (the hash remains)."""
 
     code = "evidence_purged"
+
+
+class EvidenceMissing(WeiquanError):
+    """The content of a record that was never purged is not where it should be."""
+
+    code = "evidence_content_missing"
+
+    def __init__(self, *, record_id: int) -> None:
+        super().__init__(
+            "The preserved content of this record is missing; the service has logged it.",
+            record_id=record_id,
+        )

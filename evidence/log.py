@@ -9,6 +9,7 @@ leaves are dense and never reordered.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterator, MutableMapping
 from datetime import datetime
@@ -20,7 +21,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
-from evidence import merkle, notes
+from evidence import merkle, notes, timestamping
 from evidence.chain import utc_text
 from evidence.models import (
     Checkpoint,
@@ -193,8 +194,12 @@ def checkpoint_body(size: int, root: bytes, at: datetime) -> str:
     return notes.format_checkpoint(log_origin(), size, root) + f"time {utc_text(at)}\n"
 
 
-def checkpoint_time(note_body: str) -> str | None:
-    for line in note_body.split("\n")[3:]:
+def checkpoint_time(note: str) -> str | None:
+    """The signing time stated in a checkpoint (its body or the whole signed note)."""
+    # The body's lines are never empty; the blank line starts the signatures.
+    for line in note.split("\n")[3:]:
+        if not line:
+            break
         if line.startswith("time "):
             return line[5:]
     return None
@@ -256,15 +261,12 @@ def _timestamp(checkpoint: Checkpoint) -> None:
     url = getattr(settings, "EVIDENCE_TSA_URL", "")
     if not url:
         return
-    import hashlib
-
-    from evidence import timestamping
-
     try:
         stamp = timestamping.request_timestamp(
             hashlib.sha256(checkpoint.note.encode()).digest(), url=url
         )
-    except timestamping.TimestampError:
+    # The checkpoint is committed and stands; a stamp that fails in any way is logged.
+    except Exception:  # noqa: BLE001
         logger.exception("checkpoint %s: the time-stamping authority failed", checkpoint.pk)
         return
     CheckpointTimestamp.objects.create(

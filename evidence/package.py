@@ -32,7 +32,8 @@ from evidence.certificate import certificate_pdf
 from evidence.chain import record_fields, utc_text
 from evidence.models import Checkpoint, EvidenceRecord, LogLeaf
 from evidence.retention import purged_hashes_in
-from evidence.services import chain_key, evidence_content
+from evidence.services import chain_key, stored_content
+from evidence.sniffing import EXTENSIONS
 
 PACKAGE_FORMAT = offline_verifier.PACKAGE_FORMAT
 PUBLIC_KEY_PATH = "/api/v1/evidence/public-key/"
@@ -46,20 +47,6 @@ HASH_FORMAT = (
     "c2sp.org/tlog-checkpoint signed with Ed25519 as a c2sp.org/signed-note. Public key "
     "fingerprint = SHA-256 of the key's DER SubjectPublicKeyInfo."
 )
-EXTENSIONS = {
-    "application/json": "json",
-    "application/pdf": "pdf",
-    "text/plain": "txt",
-    "image/jpeg": "jpg",
-    "image/png": "png",
-    "image/gif": "gif",
-    "image/webp": "webp",
-    "image/heic": "heic",
-    "application/x-ole-storage": "ole",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
-}
 # Already compressed: deflating them again costs time and saves nothing.
 STORED_TYPES = ("image/", "application/pdf", "application/vnd.openxmlformats")
 VERIFIER_MODULES = ("merkle.py", "notes.py")
@@ -92,10 +79,6 @@ def covered_chain(complaint: Complaint) -> tuple[list[EvidenceRecord], dict[int,
     if len(leaves) < len(records) or checkpoint.tree_size <= max(leaves.values(), default=-1):
         raise RuntimeError(f"records of {complaint.reference} escaped the new checkpoint")
     return records, leaves, checkpoint
-
-
-def _note_body(note: str) -> str:
-    return note[: note.rfind("\n\n") + 1]
 
 
 def _file_path(record: EvidenceRecord) -> str:
@@ -160,7 +143,7 @@ def evidence_package_build(
     entries = []
     with zipfile.ZipFile(buffer, "w") as archive:
         for record in records:
-            content = None if record.sha256 in purged else evidence_content(record)
+            content = None if record.sha256 in purged else stored_content(record)
             path = None
             if content is not None:
                 path = _file_path(record)
@@ -173,7 +156,7 @@ def evidence_package_build(
         stamp = _timestamp(checkpoint)
         if stamp is not None:
             _write(archive, stamp["file"], base64.b64decode(stamp["token"]), zip_time)
-        checkpoint_time = log.checkpoint_time(_note_body(checkpoint.note))
+        checkpoint_time = log.checkpoint_time(checkpoint.note)
         manifest = {
             "format": PACKAGE_FORMAT,
             "complaint": complaint.reference,

@@ -52,7 +52,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from complaints.actors import Actor
-from complaints.choices import Status
+from complaints.choices import TERMINAL_STATUSES
 from complaints.exceptions import (
     DomainValidationError,
     NotFound,
@@ -60,16 +60,15 @@ from complaints.exceptions import (
     TransitionForbidden,
 )
 from complaints.models import Complaint, ComplaintEvent, ComplaintMessage
+from complaints.validators import clean_text
 from evidence import storage
 from evidence.chain import canonical_json, utc_text
 from evidence.models import EvidenceBlob, EvidenceRecord, EvidenceRetention, Kind, Store
-from evidence.services import chain_key, evidence_append
+from evidence.services import JSON, chain_key, evidence_append
 
 logger = logging.getLogger(__name__)
 
 MINIMUM_YEARS = 3  # E-commerce Law art. 31
-TERMINAL = (Status.REJECTED, Status.CLOSED, Status.WITHDRAWN)
-JSON = "application/json"
 PURGE_ACTOR = "retention"
 BATCH = 200
 # The case file's free text: what complaints.privacy masks for regulators.
@@ -77,28 +76,26 @@ PERSONAL_TEXT_FIELDS = ("description", "reason", "proposal_message", "agreement_
 PERSONAL_ID_FIELDS = ("order_number",)
 
 
+def _purged_items(purge_hashes: Iterable[str]) -> list[dict]:
+    """The `purged` lists of the purge records with these content hashes."""
+    hashes = list(purge_hashes)
+    if not hashes:  # most chains were never purged: no query
+        return []
+    documents = EvidenceBlob.objects.filter(sha256__in=hashes).values_list("data", flat=True)
+    return [item for data in documents for item in json.loads(bytes(data))["purged"]]
+
+
 def purged_hashes_in(records: Iterable[EvidenceRecord]) -> set[str]:
     """The content hashes that purge records among `records` declare removed."""
-    purged: set[str] = set()
-    for record in records:
-        if record.kind != Kind.PURGE:
-            continue
-        data = EvidenceBlob.objects.filter(sha256=record.sha256).values_list("data", flat=True)
-        document = data.first()
-        if document is not None:
-            purged.update(item["sha256"] for item in json.loads(bytes(document))["purged"])
-    return purged
+    return {
+        item["sha256"] for item in _purged_items(r.sha256 for r in records if r.kind == Kind.PURGE)
+    }
 
 
 def purged_record_ids(chains: Iterable[str]) -> set[int]:
     """The ids of the records that purge records in `chains` declare purged."""
-    shas = EvidenceRecord.objects.filter(chain__in=set(chains), kind=Kind.PURGE).values_list(
-        "sha256", flat=True
-    )
-    ids: set[int] = set()
-    for data in EvidenceBlob.objects.filter(sha256__in=list(shas)).values_list("data", flat=True):
-        ids.update(item["record"] for item in json.loads(bytes(data))["purged"])
-    return ids
+    purges = EvidenceRecord.objects.filter(chain__in=set(chains), kind=Kind.PURGE)
+    return {item["record"] for item in _purged_items(purges.values_list("sha256", flat=True))}
 
 
 def evidence_purged(record: EvidenceRecord) -> bool:
@@ -146,12 +143,7 @@ def retain_until(complaint: Complaint, *, years: int | None = None) -> datetime 
 
 
 def _reason(reason: object) -> str:
-    text = "" if reason is None else str(reason).strip()
-    if not text:
-        raise DomainValidationError({"reason": "A legal hold needs a reason."})
-    if len(text) > 2000:
-        raise DomainValidationError({"reason": "At most 2000 characters."})
-    return text
+    return clean_text(reason, "reason", max_length=2000)
 
 
 def _lock_for_hold(complaint_id: int, actor: Actor, action: str):
@@ -316,7 +308,7 @@ def _plan(complaint: Complaint) -> _Plan:
 
 def _due(complaint: Complaint, *, now: datetime, years: int) -> bool:
     until = retain_until(complaint, years=years)
-    return complaint.status in TERMINAL and until is not None and until <= now
+    return complaint.status in TERMINAL_STATUSES and until is not None and until <= now
 
 
 def _refuse_future(now: datetime) -> None:
@@ -353,12 +345,12 @@ def evidence_purge(*, complaint_id: int, now: datetime) -> CasePurge | None:
         complaint = Complaint.objects.select_for_update().get(pk=complaint_id)
     except Complaint.DoesNotExist:
         raise NotFound("No such complaint.") from None
+    if not _due(complaint, now=now, years=years):
+        return None  # checked first: a case not due gets no retention row
     retention, _created = EvidenceRetention.objects.select_for_update().get_or_create(
         complaint=complaint
     )
     if retention.legal_hold or retention.purged_at is not None:
-        return None
-    if not _due(complaint, now=now, years=years):
         return None
     plan = _plan(complaint)
     document = {
@@ -395,7 +387,7 @@ def purge_candidates(*, now: datetime, years: int):
     # so no due case is missed; `_due` then applies the exact date.
     cutoff = _shift_years(now, -years, leap_day_to=(2, 28))
     return (
-        Complaint.objects.filter(status__in=TERMINAL, closed_at__isnull=False)
+        Complaint.objects.filter(status__in=TERMINAL_STATUSES, closed_at__isnull=False)
         .filter(closed_at__lte=cutoff)
         .exclude(retention__purged_at__isnull=False)
         .select_related("retention")

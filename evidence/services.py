@@ -9,7 +9,9 @@ appended to while its complaint row is locked too, always in that order.
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import datetime
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -18,12 +20,23 @@ from django.utils import timezone
 
 from complaints.actors import Actor
 from complaints.choices import Role
-from complaints.exceptions import DomainValidationError, TransitionConflict, TransitionForbidden
+from complaints.exceptions import (
+    DomainValidationError,
+    NotFound,
+    TransitionConflict,
+    TransitionForbidden,
+)
 from complaints.models import Complaint, ComplaintEvent, ComplaintMessage
 from complaints.services import message_post
+from complaints.validators import clean_text
 from evidence import storage
 from evidence.chain import GENESIS, canonical_json, record_hash, utc_text
-from evidence.exceptions import QuotaExceeded, UnsupportedEvidenceType, UploadTooLarge
+from evidence.exceptions import (
+    EvidenceMissing,
+    QuotaExceeded,
+    UnsupportedEvidenceType,
+    UploadTooLarge,
+)
 from evidence.models import (
     UPLOAD_KINDS,
     EvidenceBlob,
@@ -35,6 +48,7 @@ from evidence.models import (
 )
 from evidence.sniffing import Refused, sniff
 
+logger = logging.getLogger(__name__)
 JSON = "application/json"
 
 # The event names whose record is more than a timeline entry.
@@ -82,6 +96,9 @@ def evidence_append(
         EvidenceBlob.objects.get_or_create(sha256=sha256, defaults={"data": content})
     else:
         storage.store_bytes(content, sha256)
+        # Again after commit: a purge of another case holding the same bytes may have
+        # deleted the file since (it could not see this uncommitted record).
+        transaction.on_commit(partial(storage.store_bytes, content, sha256), robust=True)
     head, _created = EvidenceChain.objects.select_for_update().get_or_create(
         key=chain, defaults={"head_hash": GENESIS}
     )
@@ -167,10 +184,21 @@ def _check_quota(complaint: Complaint, size: int) -> None:
         )
 
 
+MAX_NAME = 255
+
+
 def _clean_name(name: str) -> str:
-    """Keep the uploader's file name as a label only: no path, no control characters."""
+    """Keep the uploader's file name as a label only: no path, no control characters;
+    a name too long is cut before its extension, which stays."""
     name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    return "".join(ch for ch in name if ch.isprintable())[:255]
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    if len(name) > MAX_NAME:
+        stem, dot, extension = name.rpartition(".")
+        if dot and 0 < len(extension) <= 10:
+            name = stem[: MAX_NAME - len(extension) - 1] + "." + extension
+        else:
+            name = name[:MAX_NAME]
+    return name
 
 
 @transaction.atomic
@@ -185,7 +213,9 @@ def evidence_upload(
     at: datetime | None = None,
 ) -> EvidenceRecord:
     """A party adds a file to the case; its type is read from the bytes, never the name."""
-    complaint = Complaint.objects.select_for_update().get(pk=complaint_id)
+    complaint = Complaint.objects.select_for_update().filter(pk=complaint_id).first()
+    if complaint is None:
+        raise NotFound("No such complaint.")
     if not _may_upload(complaint, actor):
         raise TransitionForbidden(action="upload_evidence", role=actor.role)
     if complaint.is_terminal and actor.role != Role.STAFF:
@@ -194,11 +224,12 @@ def evidence_upload(
         raise TransitionConflict(action="upload_evidence", status="purged", allowed=[])
     if kind not in UPLOAD_KINDS:
         raise UnsupportedEvidenceType(reason="kind", detail=f"Unknown evidence kind '{kind}'.")
+    description = clean_text(description, "description", required=False, max_length=2000)
     limit = settings.WEIQUAN["EVIDENCE_MAX_UPLOAD_BYTES"]
     if len(data) > limit:
         raise UploadTooLarge(size=len(data), limit=limit)
     try:
-        sniffed = sniff(data)
+        media_type = sniff(data)
     except Refused as refused:
         raise UnsupportedEvidenceType(reason=refused.reason, detail=refused.detail) from None
     _check_quota(complaint, len(data))
@@ -207,8 +238,8 @@ def evidence_upload(
         complaint=complaint,
         kind=kind,
         content=data,
-        media_type=sniffed.media_type,
-        description=description.strip(),
+        media_type=media_type,
+        description=description,
         file_name=_clean_name(file_name),
         store=Store.FILE,
         actor=actor,
@@ -252,8 +283,16 @@ def message_post_with_attachments(
     return message_post(complaint_id=complaint.pk, actor=actor, body=body, attachments=ids)
 
 
+def stored_content(record: EvidenceRecord) -> bytes | None:
+    """The bytes stored for `record`'s hash, or None when there are none."""
+    if record.store == Store.BLOB:
+        blob = EvidenceBlob.objects.filter(sha256=record.sha256).only("data").first()
+        return bytes(blob.data) if blob else None
+    return storage.read_bytes(record.sha256)
+
+
 def evidence_content(record: EvidenceRecord) -> bytes | None:
-    """The preserved bytes of `record`, or None when purged.
+    """The preserved bytes of `record`; None when purged, an error when lost.
 
     Bytes shared with another case that is still retained stay stored, so the purge
     list of this record's chain decides, not only whether the bytes exist.
@@ -262,7 +301,9 @@ def evidence_content(record: EvidenceRecord) -> bytes | None:
 
     if evidence_purged(record):
         return None
-    if record.store == Store.BLOB:
-        blob = EvidenceBlob.objects.filter(sha256=record.sha256).only("data").first()
-        return bytes(blob.data) if blob else None
-    return storage.read_bytes(record.sha256)
+    data = stored_content(record)
+    if data is None:
+        # Not purged, yet gone: an integrity failure to look into, not a normal answer.
+        logger.error("evidence record %s: content %s is missing", record.pk, record.sha256)
+        raise EvidenceMissing(record_id=record.pk)
+    return data

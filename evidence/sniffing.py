@@ -13,12 +13,27 @@ from __future__ import annotations
 
 import io
 import zipfile
-from dataclasses import dataclass
 
 OOXML = {
     "word/": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xl/": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "ppt/": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+OLE2 = "application/x-ole-storage"  # legacy .doc/.xls/.ppt
+# The file extension for each type we keep (uploads, and the system's JSON documents).
+EXTENSIONS = {
+    "application/json": "json",
+    "application/pdf": "pdf",
+    "text/plain": "txt",
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/gif": "gif",
+    "image/webp": "webp",
+    "image/heic": "heic",
+    OLE2: "ole",
+    OOXML["word/"]: "docx",
+    OOXML["xl/"]: "xlsx",
+    OOXML["ppt/"]: "pptx",
 }
 # Limits for the ZIP inside an Office document.
 MAX_ZIP_ENTRIES = 2000
@@ -44,31 +59,27 @@ class Refused(ValueError):
         self.detail = detail
 
 
-@dataclass(frozen=True)
-class Sniffed:
-    media_type: str
-    extension: str
-
-
-def _image(head: bytes) -> Sniffed | None:
+def _image(head: bytes) -> str | None:
     if head.startswith(b"\xff\xd8\xff"):
-        return Sniffed("image/jpeg", "jpg")
+        return "image/jpeg"
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return Sniffed("image/png", "png")
+        return "image/png"
     if head[:6] in (b"GIF87a", b"GIF89a"):
-        return Sniffed("image/gif", "gif")
+        return "image/gif"
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return Sniffed("image/webp", "webp")
+        return "image/webp"
     if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"heim", b"heis"):
-        return Sniffed("image/heic", "heic")
+        return "image/heic"
     return None
 
 
-def _ooxml(data: bytes) -> Sniffed:
+def _ooxml(data: bytes) -> str:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
+    # A crafted archive can make zipfile raise almost anything (NotImplementedError for
+    # an unknown version, EOFError, struct.error...): all mean "cannot be read".
+    except Exception:  # noqa: BLE001
         raise Refused("corrupt", "The file looks like a ZIP archive but cannot be read.") from None
     if len(entries) > MAX_ZIP_ENTRIES:
         raise Refused("archive_bomb", "The document holds too many parts.")
@@ -80,11 +91,11 @@ def _ooxml(data: bytes) -> Sniffed:
     if "[Content_Types].xml" in names:
         for prefix, media_type in OOXML.items():
             if any(name.startswith(prefix) for name in names):
-                return Sniffed(media_type, {"word/": "docx", "xl/": "xlsx", "ppt/": "pptx"}[prefix])
+                return media_type
     raise Refused("archive", "Archives are not accepted; upload the files themselves.")
 
 
-def _text(data: bytes) -> Sniffed | None:
+def _text(data: bytes) -> str | None:
     if b"\x00" in data:
         return None
     for encoding in ("utf-8", "gb18030"):
@@ -94,12 +105,12 @@ def _text(data: bytes) -> Sniffed | None:
             continue
         controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t\f")
         if controls == 0:
-            return Sniffed("text/plain", "txt")
+            return "text/plain"
     return None
 
 
-def sniff(data: bytes) -> Sniffed:
-    """The accepted type of `data`, or raise `Refused`."""
+def sniff(data: bytes) -> str:
+    """The accepted media type of `data`, or raise `Refused`."""
     if not data:
         raise Refused("empty", "The file is empty.")
     head = data[:32]
@@ -107,9 +118,9 @@ def sniff(data: bytes) -> Sniffed:
     if found:
         return found
     if head.startswith(b"%PDF-"):
-        return Sniffed("application/pdf", "pdf")
+        return "application/pdf"
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return Sniffed("application/x-ole-storage", "doc")  # .doc/.xls/.ppt (OLE2)
+        return OLE2
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return _ooxml(data)
     if head.startswith(ARCHIVE_MAGIC):

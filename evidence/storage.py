@@ -29,9 +29,12 @@ def store_bytes(data: bytes, sha256: str) -> str:
     name = name_for(sha256)
     if not storage.exists(name):
         saved = storage.save(name, ContentFile(data))
-        if saved != name:  # a storage that renamed instead of writing where we asked
+        if saved != name:
+            # Renamed because the name was taken meanwhile: the same bytes, uploaded to
+            # another case at the same moment. Keep theirs, drop our copy.
             storage.delete(saved)
-            raise RuntimeError(f"evidence storage refused the name {name}")
+            if not storage.exists(name):
+                raise RuntimeError(f"evidence storage refused the name {name}")
     return name
 
 

@@ -186,8 +186,9 @@ def verify_token(
     _check_digest(digest)
     try:
         return _verify_token(token, digest, nonce, policy, tsa_certificate)
-    except (ValueError, TypeError, KeyError) as exc:
-        # asn1crypto parses lazily, so malformed DER surfaces wherever it is read.
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        # asn1crypto parses lazily, so malformed DER surfaces wherever it is read (an
+        # empty certificate set is an IndexError).
         raise InvalidTimestamp(f"malformed time-stamp token: {exc}") from exc
 
 

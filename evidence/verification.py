@@ -11,7 +11,7 @@ plus one chain at a time, so memory stays bounded over millions of records.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from evidence import merkle, notes, storage
@@ -25,6 +25,7 @@ from evidence.models import (
     LogLeaf,
     Store,
 )
+from evidence.retention import purged_hashes_in
 
 CHUNK = 2000
 
@@ -62,19 +63,16 @@ class Report:
         return self.problems[0] if self.problems else None
 
 
-def _purged_hashes(records: Iterable[EvidenceRecord]) -> set[str]:
-    """Content hashes a purge record in this chain declared removed (tombstones)."""
-    from evidence.retention import purged_hashes_in
+def content_problem(record: EvidenceRecord, blobs: dict[str, bytes] | None = None) -> str | None:
+    """Why the stored content does not match the record, or None when it does.
 
-    return purged_hashes_in(records)
-
-
-def content_problem(record: EvidenceRecord) -> str | None:
-    """Why the stored content does not match the record, or None when it does."""
+    `blobs`, when given, holds the chain's database contents read in one query.
+    """
     if record.store == Store.BLOB:
-        blob = EvidenceBlob.objects.filter(sha256=record.sha256).values_list("data", flat=True)
-        data = blob.first()
-        actual = None if data is None else hashlib.sha256(bytes(data)).hexdigest()
+        if blobs is None:
+            blobs = _blobs([record])
+        data = blobs.get(record.sha256)
+        actual = None if data is None else hashlib.sha256(data).hexdigest()
     else:
         actual = storage.file_sha256(record.sha256)
     if actual is None:
@@ -82,6 +80,12 @@ def content_problem(record: EvidenceRecord) -> str | None:
     if actual != record.sha256:
         return f"content hash is {actual}, the record says {record.sha256}"
     return None
+
+
+def _blobs(records: list[EvidenceRecord]) -> dict[str, bytes]:
+    hashes = [r.sha256 for r in records if r.store == Store.BLOB]
+    rows = EvidenceBlob.objects.filter(sha256__in=hashes).values_list("sha256", "data")
+    return {sha256: bytes(data) for sha256, data in rows}
 
 
 def _chain_records(complaint_id: int | None = None) -> Iterator[EvidenceRecord]:
@@ -114,25 +118,26 @@ def _check_chain(records: list[EvidenceRecord], report: Report, *, contents: boo
             return
         prev = record.record_hash
     head = EvidenceChain.objects.filter(key=chain).values_list("length", "head_hash").first()
-    if head is not None and head != (len(records), prev):
+    if head != (len(records), prev):
         last = records[-1]
+        if head is None:
+            detail = "the chain's head is gone"
+        elif head[0] != len(records):
+            detail = f"the chain head says {head[0]} records, {len(records)} are present"
+        else:
+            detail = "the chain head holds another hash than its last record"
         report.problems.append(
-            Problem(
-                "chain",
-                f"the chain head says {head[0]} records, {len(records)} are present",
-                record_id=last.pk,
-                chain=chain,
-                seq=last.seq,
-            )
+            Problem("chain", detail, record_id=last.pk, chain=chain, seq=last.seq)
         )
         return
     if contents:
-        purged = _purged_hashes(records)
+        purged = purged_hashes_in(records)
+        blobs = _blobs(records)
         for record in records:
             if record.sha256 in purged:
                 report.purged += 1
                 continue
-            problem = content_problem(record)
+            problem = content_problem(record, blobs)
             if problem:
                 report.problems.append(
                     Problem("content", problem, record_id=record.pk, chain=chain, seq=record.seq)
@@ -302,7 +307,7 @@ def verify_record(record: EvidenceRecord) -> dict:
     )
     report = Report()
     _check_chain(chain, report, contents=False)
-    purged = record.sha256 in _purged_hashes(chain)
+    purged = record.sha256 in purged_hashes_in(chain)
     checks = {
         "record_hash": record_hash(record) == record.record_hash,
         "chain": report.ok,

@@ -47,6 +47,19 @@ def _evidence_wiped_before_flush(request, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _own_evidence_files(settings, tmp_path):
+    """Each test stores evidence files in a directory of its own: files outlive the rolled
+    back transaction, and a test that damages one must not damage another's."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "evidence": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "evidence", "base_url": None},
+        },
+    }
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Throttle counters and cached lookups do not leak from one test into the next."""
     from django.core.cache import cache

@@ -3,51 +3,25 @@ public checkpoints and key."""
 
 from __future__ import annotations
 
+import base64
 import io
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.authentication import actor_of
-from complaints.actors import Actor
-from complaints.choices import Role
-from complaints.exceptions import TransitionForbidden
-from complaints.models import Complaint
-from complaints.selectors import complaints_visible_to
 from evidence import notes, offline_verifier
 from evidence.exceptions import EvidenceUnavailable
 from evidence.log import checkpoint_time, log_origin, public_key
-from evidence.models import UPLOAD_KINDS, Checkpoint, EvidenceRecord, Kind
+from evidence.models import UPLOAD_KINDS, Checkpoint, EvidenceRecord
+from evidence.selectors import evidence_complaint_for, evidence_of, evidence_record_for
 from evidence.services import evidence_content, evidence_upload
 from evidence.verification import verify_record
-
-
-def _visible_complaint(request, reference: str) -> tuple[Complaint, Actor]:
-    """The complaint if the caller may see its evidence: 404 out of scope, 403 for regulators."""
-    actor = actor_of(request)
-    complaint = complaints_visible_to(actor).filter(reference=reference).first()
-    if complaint is None:
-        raise Http404
-    if actor.role == Role.REGULATOR:
-        raise TransitionForbidden(action="read_evidence", role=actor.role)
-    return complaint, actor
-
-
-def _visible_record(request, pk: int) -> EvidenceRecord:
-    actor = actor_of(request)
-    record = EvidenceRecord.objects.select_related("complaint").filter(pk=pk).first()
-    if record is None:
-        raise Http404
-    if record.complaint_id is None:
-        if not actor.is_staff_member:
-            raise Http404
-        return record
-    _visible_complaint(request, record.complaint.reference)
-    return record
 
 
 class EvidenceRecordSerializer(serializers.ModelSerializer):
@@ -76,7 +50,7 @@ class EvidenceRecordSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_leaf_index(self, record: EvidenceRecord) -> int | None:
-        leaf = getattr(record, "leaf", None) if hasattr(record, "leaf") else None
+        leaf = getattr(record, "leaf", None)  # the reverse one-to-one: absent until sequenced
         return leaf.leaf_index if leaf else None
 
 
@@ -94,13 +68,8 @@ class ComplaintEvidenceView(APIView):
     @extend_schema(responses=EvidenceRecordSerializer(many=True))
     def get(self, request, reference: str):
         """The case's evidence records, oldest first (events, messages and uploads)."""
-        complaint, _actor = _visible_complaint(request, reference)
-        records = (
-            EvidenceRecord.objects.filter(complaint=complaint)
-            .select_related("leaf")
-            .order_by("seq")
-        )
-        return Response(EvidenceRecordSerializer(records, many=True).data)
+        complaint = evidence_complaint_for(actor_of(request), reference)
+        return Response(EvidenceRecordSerializer(evidence_of(complaint), many=True).data)
 
     @extend_schema(
         request={"multipart/form-data": EvidenceUploadSerializer},
@@ -108,7 +77,10 @@ class ComplaintEvidenceView(APIView):
     )
     def post(self, request, reference: str):
         """Upload a file: its type is read from the bytes; 413 too large, 415 not accepted."""
-        complaint, actor = _visible_complaint(request, reference)
+        actor = actor_of(request)
+        complaint = evidence_complaint_for(actor, reference)
+        if len(request.FILES.getlist("file")) > 1:
+            raise ValidationError({"file": ["One file per upload."]})
         serializer = EvidenceUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
@@ -130,7 +102,7 @@ class EvidenceDownloadView(APIView):
         responses={(200, "application/octet-stream"): OpenApiResponse(description="The file")}
     )
     def get(self, request, pk: int):
-        record = _visible_record(request, pk)
+        record = evidence_record_for(actor_of(request), pk)
         data = evidence_content(record)
         if data is None:
             raise EvidenceUnavailable()
@@ -140,7 +112,9 @@ class EvidenceDownloadView(APIView):
         )
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        response["Digest"] = f"sha-256={record.sha256}"
+        # RFC 9530: the digest of the representation, base64 between colons.
+        digest = base64.b64encode(bytes.fromhex(record.sha256)).decode()
+        response["Repr-Digest"] = f"sha-256=:{digest}:"
         return response
 
 
@@ -157,7 +131,7 @@ class EvidenceVerifyView(APIView):
 
     @extend_schema(responses=EvidenceVerifySerializer)
     def get(self, request, pk: int):
-        return Response(verify_record(_visible_record(request, pk)))
+        return Response(verify_record(evidence_record_for(actor_of(request), pk)))
 
 
 class CheckpointSerializer(serializers.ModelSerializer):
@@ -178,7 +152,7 @@ class CheckpointSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_time(self, checkpoint: Checkpoint) -> str | None:
-        return checkpoint_time(checkpoint.note.split("\n\n", 1)[0] + "\n")
+        return checkpoint_time(checkpoint.note)
 
 
 class CheckpointListView(APIView):
@@ -219,13 +193,3 @@ class PublicKeyView(APIView):
                 "algorithm": "Ed25519",
             }
         )
-
-
-__all__ = [
-    "CheckpointListView",
-    "ComplaintEvidenceView",
-    "EvidenceDownloadView",
-    "EvidenceVerifyView",
-    "Kind",
-    "PublicKeyView",
-]

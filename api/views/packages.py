@@ -10,8 +10,9 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from api.views.evidence import _visible_complaint
+from api.authentication import actor_of
 from evidence.package import evidence_package_build
+from evidence.selectors import evidence_complaint_for
 
 ZIP = "application/zip"
 
@@ -52,7 +53,7 @@ class ComplaintEvidencePackageView(APIView):
         },
     )
     def get(self, request, reference: str):
-        complaint, _actor = _visible_complaint(request, reference)
+        complaint = evidence_complaint_for(actor_of(request), reference)
         data = evidence_package_build(
             complaint=complaint,
             public_key_url=request.build_absolute_uri(reverse("evidence-public-key")),

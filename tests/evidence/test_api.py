@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -274,3 +275,76 @@ def test_a_large_upload_with_an_idempotency_key_is_taken_and_replayed(consumer, 
     )
     assert first.status_code == 201, first.content
     assert first.json()["size"] == len(big)
+
+
+def test_a_crafted_office_document_is_refused_not_a_crash(consumer, complaint):
+    docx = bytearray(
+        _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"})
+    )
+    central = docx.index(b"PK\x01\x02")
+    docx[central + 6] = 88  # "version needed to extract": 8.8, which zipfile cannot read
+    response = upload(client_for(consumer), complaint, bytes(docx), name="x.docx", kind="contract")
+    assert response.status_code == 415
+    assert response.json()["reason"] == "corrupt"
+
+
+def test_one_file_per_upload(consumer, complaint):
+    response = client_for(consumer).post(
+        url(complaint),
+        {
+            "file": [SimpleUploadedFile("a.png", PNG), SimpleUploadedFile("b.pdf", PDF)],
+            "kind": "photo",
+        },
+        format="multipart",
+    )
+    assert response.status_code == 400 and "file" in response.json()["errors"]
+    assert not EvidenceRecord.objects.filter(store=Store.FILE).exists()
+
+
+def test_a_long_name_keeps_its_extension(consumer, complaint):
+    name = "很长的文件名" * 60 + ".png"
+    body = upload(client_for(consumer), complaint, PNG, name=name).json()
+    assert len(body["file_name"]) == 255 and body["file_name"].endswith(".png")
+
+
+def test_a_lost_file_is_a_logged_server_error_not_a_purge(consumer, complaint, caplog):
+    from evidence.storage import delete_file
+
+    client = client_for(consumer)
+    record = upload(client, complaint, PNG).json()
+    delete_file(record["sha256"])
+    response = client.get(f"/api/v1/evidence/{record['id']}/download/")
+    assert response.status_code == 500
+    assert response.json()["code"] == "evidence_content_missing"
+    assert f"evidence record {record['id']}" in caplog.text
+
+
+def test_the_download_carries_its_digest(consumer, complaint):
+    import base64
+
+    record = upload(client_for(consumer), complaint, PNG).json()
+    response = client_for(consumer).get(f"/api/v1/evidence/{record['id']}/download/")
+    digest = base64.b64encode(hashlib.sha256(PNG).digest()).decode()
+    assert response["Repr-Digest"] == f"sha-256=:{digest}:"
+
+
+def test_the_same_bytes_stored_twice_at_once_keep_one_file(monkeypatch):
+    from evidence import storage
+
+    data = b"%PDF-1.7 same bytes"
+    sha256 = hashlib.sha256(data).hexdigest()
+    storage.store_bytes(data, sha256)
+    # when a second writer checked before the first one's file existed
+    real_exists = storage.evidence_storage().exists
+    looks = []
+
+    def missing_at_the_first_look(name):
+        looks.append(name)
+        return len(looks) > 1 and real_exists(name)
+
+    monkeypatch.setattr(storage.evidence_storage(), "exists", missing_at_the_first_look)
+    assert storage.store_bytes(data, sha256) == storage.name_for(sha256)
+    monkeypatch.undo()
+    # then one file stays, under its hash, and no renamed copy is left behind
+    folder = Path(storage.evidence_storage().path(storage.name_for(sha256))).parent
+    assert [p.name for p in folder.iterdir()] == [sha256]

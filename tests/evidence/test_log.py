@@ -343,3 +343,25 @@ def test_an_unreachable_authority_leaves_the_checkpoint_unstamped(settled, setti
     assert Checkpoint.objects.filter(pk=checkpoint.pk).exists()
     assert not CheckpointTimestamp.objects.filter(checkpoint=checkpoint).exists()
     assert "time-stamping authority failed" in caplog.text
+
+
+def test_any_failure_of_the_authority_leaves_the_checkpoint_standing(
+    settled, settings, monkeypatch, caplog
+):
+    from evidence import timestamping
+    from evidence.models import CheckpointTimestamp
+
+    def malformed_reply(*args, **kwargs):
+        raise IndexError("an empty certificate set")
+
+    monkeypatch.setattr(timestamping, "request_timestamp", malformed_reply)
+    settings.EVIDENCE_TSA_URL = "https://tsa.example/tsr"
+    checkpoint = checkpoint_create()
+    assert Checkpoint.objects.filter(pk=checkpoint.pk).exists()
+    assert not CheckpointTimestamp.objects.exists()
+    assert "time-stamping authority failed" in caplog.text
+
+
+def test_verify_evidence_refuses_an_empty_complaint_reference():
+    with pytest.raises(CommandError, match="No complaint"):
+        call_command("verify_evidence", "--complaint", "")

@@ -482,6 +482,9 @@ def test_command_as_of(consumer, platform):
         (["--as-of", "yesterday"], "ISO 8601"),
         (["--as-of", "2026-13-40T10:00"], "--as-of"),
         (["--as-of", "2999-01-01T00:00"], "only --dry-run may look ahead"),
+        (["--as-of", "0001-01-01T00:00"], "between the years"),
+        (["--as-of", "0003-06-01T00:00", "--dry-run"], "between the years"),
+        (["--as-of", "9999-12-31T23:59:59-12:00", "--dry-run"], "between the years"),
     ],
 )
 def test_command_refuses_bad_input(args, message):
@@ -587,3 +590,11 @@ def test_admin_is_closed_to_users_without_the_staff_role(client, consumer):
     client.force_login(consumer)
     assert client.get(RETENTION).status_code == 403
     assert client.get(reverse("admin:evidence_evidencerecord_changelist")).status_code == 403
+
+
+def test_a_purge_of_a_case_not_due_writes_nothing(consumer, platform):
+    from evidence.models import EvidenceRetention
+
+    recent = closed_case(consumer, when=years_ago(1))
+    assert evidence_purge(complaint_id=recent.pk, now=timezone.now()) is None
+    assert not EvidenceRetention.objects.filter(complaint=recent).exists()

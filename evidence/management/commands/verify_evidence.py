@@ -20,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         complaint_id = None
-        if options["complaint"]:
+        if options["complaint"] is not None:
             complaint_id = (
                 Complaint.objects.filter(reference=options["complaint"])
                 .values_list("pk", flat=True)
