@@ -10,7 +10,7 @@ its errors become admin messages, one per complaint, never a 500.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
@@ -18,7 +18,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -27,7 +27,6 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.actors import Actor
 from complaints.choices import (
-    OPEN_STATUSES,
     REMAINING_ROUTES,
     Category,
     FailReason,
@@ -52,8 +51,7 @@ from complaints.models import (
     Region,
     User,
 )
-from complaints.models.complaint import DEADLINE_SUSPENDED_BY
-from complaints.selectors import region_name
+from complaints.selectors import DEADLINE_FIELDS, binding_deadlines_q, region_name
 from complaints.services import (
     complaint_transition,
     mediation_pause,
@@ -278,42 +276,10 @@ class ComplaintEventAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
-# Deadlines: which are still binding, for the list column and the filter.
+# Deadlines, for the list column and the filter (which ones bind: the model and
+# complaints.selectors.binding_deadlines_q).
 
-DEADLINE_FIELDS: tuple[str, ...] = tuple(
-    f.name for f in Complaint._meta.concrete_fields if f.name.endswith("_due")
-)
-# A deadline can stay set and yet no longer bind: the mediation clock stops during
-# testing or appraisal (Order 121 art. 22), a reported fulfilment hands over to the
-# objection window, and the notice of art. 23 is met once the parties were told.
-SUSPENDED_BY = DEADLINE_SUSPENDED_BY
 DUE_SOON = timedelta(days=2)
-
-
-def _binding(field: str) -> Q:
-    q = Q(**{f"{field}__isnull": False})
-    if field in SUSPENDED_BY:
-        q &= Q(**{f"{SUSPENDED_BY[field]}__isnull": True})
-    # The notice of art. 23 falls due after the case closed; every other one only
-    # while the case is open.
-    if field != "notice_due":
-        q &= Q(status__in=OPEN_STATUSES)
-    return q
-
-
-def deadlines_q(*, due_before: datetime, due_after: datetime | None = None) -> Q:
-    """Complaints with a binding deadline in [due_after, due_before)."""
-    q = Q()
-    for field in DEADLINE_FIELDS:
-        window = Q(**{f"{field}__lt": due_before})
-        if due_after is not None:
-            window &= Q(**{f"{field}__gte": due_after})
-        q |= _binding(field) & window
-    return q
-
-
-def binding_deadlines(complaint: Complaint) -> list[dict]:
-    return complaint.deadlines()
 
 
 def deadline_label(name: str) -> str:
@@ -334,9 +300,9 @@ class DeadlineFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset: QuerySet[Complaint]) -> QuerySet[Complaint] | None:
         now = timezone.now()
         if self.value() == "overdue":
-            return queryset.filter(deadlines_q(due_before=now))
+            return queryset.filter(binding_deadlines_q(due_before=now))
         if self.value() == "soon":
-            return queryset.filter(deadlines_q(due_after=now, due_before=now + DUE_SOON))
+            return queryset.filter(binding_deadlines_q(due_after=now, due_before=now + DUE_SOON))
         if self.value() == "paused":
             return queryset.filter(status=Status.MEDIATING, mediation_paused_at__isnull=False)
         return None
@@ -618,12 +584,11 @@ class ComplaintAdmin(ComplaintActionsMixin, StaffRoleAccess, admin.ModelAdmin):
 
     @admin.display(description=_("下一期限"))
     def next_deadline(self, obj: Complaint) -> str:
-        pending = binding_deadlines(obj)
-        if not pending:
+        first = obj.next_deadline()
+        if first is None:
             if obj.status == Status.MEDIATING and obj.mediation_paused_at is not None:
                 return str(_("调解计时暂停中"))
             return "—"
-        first = pending[0]
         due = timezone.localtime(first["due_at"])
         if first["due_at"] < timezone.now():
             return format_html(
@@ -640,15 +605,13 @@ class ComplaintAdmin(ComplaintActionsMixin, StaffRoleAccess, admin.ModelAdmin):
 
     @admin.display(description=_("期限"))
     def deadline_table(self, obj: Complaint) -> str:
+        # Only binding deadlines: a paused clock or a deadline met is not listed.
         deadlines = obj.deadlines()
         if not deadlines:
             return "—"
-        binding = {d["name"] for d in binding_deadlines(obj)}
         now = timezone.now()
 
         def state(d: dict) -> str:
-            if d["name"] not in binding:
-                return str(_("已暂停或已完成"))
             return str(_("已超期")) if d["due_at"] < now else str(_("进行中"))
 
         rows = format_html_join(

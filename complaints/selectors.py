@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
 
 from complaints.actors import Actor
-from complaints.choices import Role, Status
+from complaints.choices import OPEN_STATUSES, Role, Status
 from complaints.models import Complaint, Region, User
+from complaints.models.complaint import DEADLINE_SUSPENDED_BY
 
 
 @functools.lru_cache(maxsize=1)
@@ -78,3 +80,32 @@ def complaints_visible_to(actor: Actor) -> QuerySet[Complaint]:
     if actor.role == Role.REGULATOR and user.region_prefix:
         return qs.filter(region__startswith=user.region_prefix)
     return qs.none()
+
+
+DEADLINE_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in Complaint._meta.concrete_fields if f.name.endswith("_due")
+)
+
+
+def _binding(field: str) -> Q:
+    """Complaints whose deadline `field` is set and still binds (see Complaint.deadlines)."""
+    q = Q(**{f"{field}__isnull": False})
+    if field in DEADLINE_SUSPENDED_BY:
+        q &= Q(**{f"{DEADLINE_SUSPENDED_BY[field]}__isnull": True})
+    # The notice of art. 23 falls due after the case closed; every other one only
+    # while the case is open.
+    if field != "notice_due":
+        q &= Q(status__in=OPEN_STATUSES)
+    return q
+
+
+def binding_deadlines_q(*, due_before: datetime, due_after: datetime | None = None) -> Q:
+    """Complaints with a binding deadline in [due_after, due_before): the query-side
+    twin of Complaint.deadlines(), for lists of what is overdue or due soon."""
+    q = Q()
+    for field in DEADLINE_FIELDS:
+        window = Q(**{f"{field}__lt": due_before})
+        if due_after is not None:
+            window &= Q(**{f"{field}__gte": due_after})
+        q |= _binding(field) & window
+    return q

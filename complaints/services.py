@@ -325,7 +325,7 @@ def _merchant_from(platform: Platform, data: dict) -> Merchant:
     return merchant
 
 
-def _action(
+def complaint_record_action(
     complaint_id: int,
     *,
     name: str,
@@ -375,7 +375,7 @@ def mediation_pause(*, complaint_id: int, actor: Actor, reason: str, at: datetim
         c.mediation_paused_at = at
         return {"reason": reason}
 
-    return _action(
+    return complaint_record_action(
         complaint_id,
         name="mediation_paused",
         actor=actor,
@@ -409,7 +409,7 @@ def mediation_resume(*, complaint_id: int, actor: Actor, at: datetime | None = N
             "mediation_due": c.mediation_due.isoformat(),
         }
 
-    return _action(
+    return complaint_record_action(
         complaint_id,
         name="mediation_resumed",
         actor=actor,
@@ -432,7 +432,7 @@ def mediator_reassign(*, complaint_id: int, actor: Actor, mediator: User, reason
         c.mediator = mediator
         return {"from": previous, "to": mediator.username, "reason": reason}
 
-    return _action(
+    return complaint_record_action(
         complaint_id,
         name="mediator_reassigned",
         actor=actor,
@@ -459,7 +459,7 @@ def fulfilment_report(
         )
         return {"note": note, "objection_due": c.objection_due.isoformat()}
 
-    return _action(
+    return complaint_record_action(
         complaint_id,
         name="fulfilment_reported",
         actor=actor,
@@ -485,7 +485,7 @@ def fulfilment_object(*, complaint_id: int, actor: Actor, reason: str, at: datet
             "advance_compensation_eligible": c.advance_compensation_eligible,
         }
 
-    return _action(
+    return complaint_record_action(
         complaint_id,
         name="fulfilment_objected",
         actor=actor,
@@ -583,3 +583,28 @@ def thread_read(*, complaint: Complaint, actor: Actor) -> tuple[list[ComplaintMe
     if messages:
         _mark_read(complaint, party, messages[-1].pk)
     return messages, unread
+
+
+@transaction.atomic
+def complaint_parties_notified(*, complaint_id: int, at: datetime | None = None) -> None:
+    """The parties were told a mediation ended without agreement (Order 121 art. 23).
+
+    Meets the notice deadline and records it (an event, hence evidence); once only.
+    """
+    at = at or timezone.now()
+    if not Complaint.objects.filter(pk=complaint_id, parties_notified_at__isnull=True).exists():
+        return
+
+    def apply(c: Complaint) -> dict:
+        c.parties_notified_at = at
+        return {"notice_due": c.notice_due.isoformat() if c.notice_due else None}
+
+    complaint_record_action(
+        complaint_id,
+        name="parties_notified",
+        actor=Actor.system(),
+        allowed_status=(Status.CLOSED,),
+        permitted=lambda c: True,
+        apply=apply,
+        at=at,
+    )

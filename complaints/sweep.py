@@ -23,7 +23,7 @@ from complaints.choices import FailReason, Status
 from complaints.deadlines import compute_due, setting
 from complaints.exceptions import WeiquanError
 from complaints.models import Complaint
-from complaints.services import _action, complaint_transition
+from complaints.services import complaint_record_action, complaint_transition
 
 logger = logging.getLogger(__name__)
 SYSTEM = Actor.system("deadline-sweep")
@@ -41,7 +41,7 @@ def _recorded(name: str, status: str, apply: Callable[[Complaint, datetime], dic
     """A sweep step that records an event on a complaint without changing its state."""
 
     def run(complaint_id: int, now: datetime) -> object:
-        return _action(
+        return complaint_record_action(
             complaint_id,
             name=name,
             actor=SYSTEM,

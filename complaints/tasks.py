@@ -64,10 +64,9 @@ def notify_event(event_id: int) -> int:
     )
     sent = send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=True)
     if event.name in ("fail_mediation", "refer") and sent:
-        # Order 121 art. 23: the parties are told; the notice deadline is met.
-        type(complaint).objects.filter(pk=complaint.pk, parties_notified_at__isnull=True).update(
-            parties_notified_at=event.created_at
-        )
+        from complaints.services import complaint_parties_notified
+
+        complaint_parties_notified(complaint_id=complaint.pk)
     return sent
 
 

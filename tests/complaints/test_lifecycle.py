@@ -404,3 +404,22 @@ def test_accepted_before_order_121_keeps_order_20_mediation_limit(parties, consu
     # then mediation ends 45 working days after acceptance (Order 20), not 60 days
     assert complaint.deadline_basis["mediation_due"] == "mediation_order20"
     assert timezone.localtime(complaint.mediation_due).date().isoformat() == "2026-06-17"
+
+
+def test_telling_the_parties_of_a_failed_mediation_meets_the_notice_deadline(
+    parties, consumer, platform, django_capture_on_commit_callbacks
+):
+    complaint = complaint_in("mediating", consumer=consumer, platform_code=platform.code)
+    with django_capture_on_commit_callbacks(execute=True):
+        complaint = complaint_transition(
+            complaint_id=complaint.pk,
+            name="fail_mediation",
+            actor=Actor.of_user(complaint.mediator),
+            params={"reason_code": "no_agreement_possible", "reason": "双方分歧过大"},
+        )
+    assert complaint.notice_due is not None
+    complaint.refresh_from_db()
+    assert complaint.parties_notified_at is not None
+    assert complaint.events.filter(name="parties_notified").count() == 1
+    assert "notice" not in [d["name"] for d in complaint.deadlines()]
+    assert mail.outbox  # the notice itself went out
