@@ -16,27 +16,11 @@ from django.utils.translation import gettext_lazy as _
 from api.keys import api_key_create, api_key_revoke
 from api.models import ApiKey, WebhookAttempt, WebhookEndpoint, WebhookMessage
 from api.webhooks.services import webhook_redeliver
-from complaints.actors import Actor
-from complaints.admin import ReadOnlyAdmin, StaffRoleAccess, describe_error
-from complaints.exceptions import WeiquanError
-
-
-def _apply_each(modeladmin, request, queryset, *, call, done_message: str) -> None:
-    """Run `call(pk)` per selected row; a refusal is reported and the others proceed."""
-    done = 0
-    for obj in queryset.order_by("pk"):
-        try:
-            call(obj.pk)
-        except WeiquanError as exc:
-            modeladmin.message_user(request, f"{obj}：{describe_error(exc)}", messages.ERROR)
-        else:
-            done += 1
-    if done:
-        modeladmin.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+from complaints.admin import AdminActionsMixin, ReadOnlyAdmin, StaffRoleAccess
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(StaffRoleAccess, admin.ModelAdmin):
+class ApiKeyAdmin(AdminActionsMixin, StaffRoleAccess, admin.ModelAdmin):
     staff_role_can = frozenset({"view", "add", "change"})
     list_display = ["prefix", "platform", "name", "created_at", "last_used_at", "is_active"]
     list_filter = ["platform", ("revoked_at", admin.EmptyFieldListFilter)]
@@ -84,11 +68,10 @@ class ApiKeyAdmin(StaffRoleAccess, admin.ModelAdmin):
 
     @admin.action(description=_("吊销所选密钥"), permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
-        _apply_each(
-            self,
+        self._apply_each(
             request,
             queryset,
-            call=lambda pk: api_key_revoke(key_id=pk),
+            call=lambda pk, actor: api_key_revoke(key_id=pk),
             done_message=_("已吊销 %(count)d 个密钥；使用它们的请求从现在起返回 401。"),
         )
 
@@ -133,7 +116,7 @@ class DeliveryStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(WebhookMessage)
-class WebhookMessageAdmin(ReadOnlyAdmin):
+class WebhookMessageAdmin(AdminActionsMixin, ReadOnlyAdmin):
     list_display = [
         "msg_id",
         "event_type",
@@ -156,11 +139,9 @@ class WebhookMessageAdmin(ReadOnlyAdmin):
     @admin.action(description=_("重新投递所选消息"), permissions=["redeliver"])
     def redeliver(self, request: HttpRequest, queryset: QuerySet[WebhookMessage]) -> None:
         # The service decides who may (complaint-centre staff); others get its refusal.
-        actor = Actor.of_user(request.user)
-        _apply_each(
-            self,
+        self._apply_each(
             request,
             queryset,
-            call=lambda pk: webhook_redeliver(message_id=pk, actor=actor),
+            call=lambda pk, actor: webhook_redeliver(message_id=pk, actor=actor),
             done_message=_("已安排重新投递 %(count)d 条消息。"),
         )

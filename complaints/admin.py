@@ -462,9 +462,9 @@ COMPLAINT_FIELDSETS = (
 )
 
 
-class ComplaintActionsMixin:
-    """Admin actions over selected complaints. Each complaint goes through its service in
-    its own transaction: one refusal is reported and the others still proceed."""
+class AdminActionsMixin:
+    """Admin actions over selected rows (complaints, keys, messages). Each row goes through
+    its service in its own transaction: one refusal is reported and the others proceed."""
 
     def describe_action_error(self, exc: WeiquanError) -> str:
         return describe_error(exc)
@@ -472,19 +472,19 @@ class ComplaintActionsMixin:
     def _apply_each(
         self,
         request: HttpRequest,
-        queryset: QuerySet[Complaint],
+        queryset: QuerySet,
         *,
         done_message: str,
         call: Callable[[int, Actor], object],
     ) -> None:
         actor = Actor.of_user(request.user)
         done = 0
-        for pk, reference in queryset.order_by("pk").values_list("pk", "reference"):
+        for obj in queryset.order_by("pk"):
             try:
-                call(pk, actor)
+                call(obj.pk, actor)
             except WeiquanError as exc:
                 self.message_user(
-                    request, f"{reference}：{self.describe_action_error(exc)}", messages.ERROR
+                    request, f"{obj}：{self.describe_action_error(exc)}", messages.ERROR
                 )
             else:
                 done += 1
@@ -531,7 +531,7 @@ class ComplaintActionsMixin:
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(ComplaintActionsMixin, StaffRoleAccess, admin.ModelAdmin):
+class ComplaintAdmin(AdminActionsMixin, StaffRoleAccess, admin.ModelAdmin):
     """Complaints are filed through the service and never deleted; the form only shows."""
 
     staff_role_can = frozenset({"view", "transition"})

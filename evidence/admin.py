@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints.admin import ComplaintActionsMixin, ReadOnlyAdmin, describe_error
+from complaints.admin import AdminActionsMixin, ReadOnlyAdmin, describe_error
 from complaints.choices import TERMINAL_STATUSES
 from complaints.exceptions import TransitionConflict, WeiquanError
 from evidence.models import Checkpoint, EvidenceRecord, RetentionCase
@@ -138,7 +138,7 @@ class RetentionFilter(admin.SimpleListFilter):
 
 
 @admin.register(RetentionCase)
-class EvidenceRetentionAdmin(ComplaintActionsMixin, ReadOnlyAdmin):
+class EvidenceRetentionAdmin(AdminActionsMixin, ReadOnlyAdmin):
     """Each complaint's retention: until when, legal hold, purge; holds set by action."""
 
     staff_role_can = frozenset({"view", "hold"})
