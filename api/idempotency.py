@@ -18,6 +18,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.http import parse_header_parameters
 
 from api.errors import problem_response
 from api.keys import api_key_authenticate
@@ -40,6 +41,23 @@ def _scope(request) -> str | None:
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
     return None
+
+
+def _request_digest(request) -> str:
+    """What makes two requests "the same": method, path and body.
+
+    A multipart body's boundary is chosen afresh by the client on every send, so it is
+    taken out: the same upload retried is the same request.
+    """
+    body = request.body
+    content_type = request.META.get("CONTENT_TYPE", "")
+    if content_type.startswith("multipart/"):
+        _, params = parse_header_parameters(content_type)
+        boundary = params.get("boundary", "").encode()
+        if boundary:
+            body = body.replace(boundary, b"")
+    head = b"%s %s\n" % (request.method.encode(), request.get_full_path().encode())
+    return hashlib.sha256(head + body).hexdigest()
 
 
 def _in_progress(request) -> JsonResponse:
@@ -78,9 +96,7 @@ class IdempotencyMiddleware:
         scope = _scope(request)
         if scope is None:
             return self.get_response(request)
-        digest = hashlib.sha256(
-            b"%s %s\n" % (request.method.encode(), request.get_full_path().encode()) + request.body
-        ).hexdigest()
+        digest = _request_digest(request)
 
         record = self._claim(scope, key, request, digest)
         if not isinstance(record, IdempotencyRecord):

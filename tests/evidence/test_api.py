@@ -348,3 +348,32 @@ def test_the_same_bytes_stored_twice_at_once_keep_one_file(monkeypatch):
     # then one file stays, under its hash, and no renamed copy is left behind
     folder = Path(storage.evidence_storage().path(storage.name_for(sha256))).parent
     assert [p.name for p in folder.iterdir()] == [sha256]
+
+
+def test_the_same_upload_retried_with_its_key_is_replayed_not_refused(consumer, complaint):
+    client = client_for(consumer)
+    answers = []
+    for boundary in ("one-boundary", "another-boundary"):  # clients pick a new one each time
+        body = (
+            (
+                f"--{boundary}\r\n"
+                'Content-Disposition: form-data; name="kind"\r\n\r\nphoto\r\n'
+                f"--{boundary}\r\n"
+                'Content-Disposition: form-data; name="file"; filename="a.png"\r\n'
+                "Content-Type: image/png\r\n\r\n"
+            ).encode()
+            + PNG
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        answers.append(
+            client.post(
+                url(complaint),
+                body,
+                content_type=f"multipart/form-data; boundary={boundary}",
+                HTTP_IDEMPOTENCY_KEY="retry-upload",
+            )
+        )
+    assert [a.status_code for a in answers] == [201, 201]
+    assert answers[1]["Idempotent-Replayed"] == "true"
+    assert answers[0].json() == answers[1].json()
+    assert EvidenceRecord.objects.filter(store=Store.FILE).count() == 1
