@@ -1,0 +1,202 @@
+"""What each complaint event adds to the statistics, and writing it (counter upserts).
+
+One function, `event_deltas`, turns an event into counter increments; the receiver
+(each event as it happens) and `rebuild_statistics` (every event again) both use it,
+so the two cannot disagree about what an event means.
+
+Metrics (`metric`, `bucket`), all counted in the cells of the complaint's filing day:
+
+| metric | bucket | n | fen | grains |
+| --- | --- | --- | --- | --- |
+| filed | "" | 1 | amount claimed | cube, merchant |
+| status | the current status | +1 / -1 as it moves | - | cube |
+| outcome | the outcome when closed | 1 | - | cube, merchant |
+| respond | in_time / late (answered late, or escalated unanswered) | 1 | - | cube, merchant |
+| respond_days | days from acceptance to the answer | 1 | - | cube |
+| close_days | days from filing to `closed` | 1 | - | cube |
+| mediation | success (agreement, or advance compensation decided) / failure | 1 | - | cube |
+| compensated | "" | 1 | advance compensation paid | cube, merchant |
+| recovered | "" | 1 | amount recovered from the merchant | cube, merchant |
+| rating | the score, 1 to 5 | 1 | - | cube, merchant |
+
+Days are whole calendar days between Asia/Shanghai dates, so the stored histograms
+give exact medians at day resolution.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+
+from complaints.choices import Status
+from complaints.models import Complaint
+from reporting.models import Grain, StatCounter
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# (grain, day, region, platform_id, category, issue_type, merchant, metric, bucket)
+CellKey = tuple[str, date, str, int, str, str, str, str, str]
+KEY_COLUMNS = (
+    "grain",
+    "day",
+    "region",
+    "platform_id",
+    "category",
+    "issue_type",
+    "merchant",
+    "metric",
+    "bucket",
+)
+MERCHANT_METRICS = frozenset({"filed", "outcome", "respond", "compensated", "recovered", "rating"})
+MEDIATION_SUCCESS = {"sign_agreement"}
+MEDIATION_FAILURE = {"fail_mediation", "refer"}
+
+
+def shanghai_date(moment: datetime) -> date:
+    """The calendar day of `moment` in Beijing time, whatever TIME_ZONE says."""
+    return moment.astimezone(SHANGHAI).date()
+
+
+def to_fen(amount: object) -> int:
+    """Yuan (a Decimal or its string) as whole fen; anything unreadable counts as 0."""
+    try:
+        return int((Decimal(str(amount)) * 100).to_integral_value())
+    except (InvalidOperation, ValueError, TypeError):
+        return 0
+
+
+@dataclass(frozen=True)
+class ComplaintFacts:
+    """What the counters need to know about a complaint: its dimensions and clocks."""
+
+    day: date
+    region: str
+    platform_id: int
+    category: str
+    issue_type: str
+    merchant: str
+    amount_claimed_fen: int
+    filed_at: datetime
+    accepted_at: datetime | None
+    # Set once the complaint is closed, which is final: the same for the receiver and
+    # for a rebuild.
+    outcome: str
+
+    @classmethod
+    def of(cls, complaint: Complaint) -> ComplaintFacts:
+        return cls(
+            day=shanghai_date(complaint.filed_at),
+            region=complaint.region,
+            platform_id=complaint.platform_id,
+            category=complaint.category,
+            issue_type=complaint.issue_type,
+            merchant=complaint.merchant_name[:200],
+            amount_claimed_fen=to_fen(complaint.amount_claimed),
+            filed_at=complaint.filed_at,
+            accepted_at=complaint.accepted_at,
+            outcome=complaint.outcome,
+        )
+
+    def key(self, grain: str, metric: str, bucket: str = "") -> CellKey:
+        if grain == Grain.CUBE:
+            return (grain, self.day, self.region, self.platform_id, self.category,
+                    self.issue_type, "", metric, bucket)  # fmt: skip
+        return (grain, self.day, self.region, self.platform_id, self.category,
+                "", self.merchant, metric, bucket)  # fmt: skip
+
+
+def _days(start: datetime | None, end: datetime) -> int | None:
+    if start is None:
+        return None
+    return max((shanghai_date(end) - shanghai_date(start)).days, 0)
+
+
+def _figures(
+    facts: ComplaintFacts, *, name: str, from_status: str, to_status: str, payload: dict,
+    at: datetime,
+) -> list[tuple[str, str, int, int]]:  # fmt: skip
+    """(metric, bucket, n, fen) for one event."""
+    out: list[tuple[str, str, int, int]] = []
+    if name == "filed":
+        out.append(("filed", "", 1, facts.amount_claimed_fen))
+    if from_status != to_status:
+        if from_status:
+            out.append(("status", from_status, -1, 0))
+        if to_status:
+            out.append(("status", to_status, 1, 0))
+        if to_status == Status.CLOSED:
+            if facts.outcome:
+                out.append(("outcome", facts.outcome, 1, 0))
+            days = _days(facts.filed_at, at)
+            out.append(("close_days", str(days), 1, 0))
+    if name == "respond":
+        out.append(("respond", "late" if payload.get("late") else "in_time", 1, 0))
+        days = _days(facts.accepted_at, at)
+        if days is not None:
+            out.append(("respond_days", str(days), 1, 0))
+    elif name == "escalate":
+        out.append(("respond", "late", 1, 0))
+    if name in MEDIATION_SUCCESS or (
+        name == "start_compensation" and from_status == Status.MEDIATING
+    ):
+        out.append(("mediation", "success", 1, 0))
+    elif name in MEDIATION_FAILURE:
+        out.append(("mediation", "failure", 1, 0))
+    if name == "pay_compensation":
+        out.append(("compensated", "", 1, to_fen(payload.get("amount"))))
+    elif name == "recovery_recovered":
+        out.append(("recovered", "", 1, to_fen(payload.get("amount"))))
+    elif name == "rated":
+        out.append(("rating", str(payload.get("score")), 1, 0))
+    return out
+
+
+def event_deltas(
+    facts: ComplaintFacts, *, name: str, from_status: str, to_status: str, payload: dict,
+    at: datetime,
+) -> dict[CellKey, list[int]]:  # fmt: skip
+    """The counter increments of one event, cell by cell: {key: [n, fen]}."""
+    deltas: dict[CellKey, list[int]] = defaultdict(lambda: [0, 0])
+    figures = _figures(
+        facts, name=name, from_status=from_status, to_status=to_status, payload=payload, at=at
+    )
+    for metric, bucket, n, fen in figures:
+        grains = (Grain.CUBE, Grain.MERCHANT) if metric in MERCHANT_METRICS else (Grain.CUBE,)
+        for grain in grains:
+            cell = deltas[facts.key(grain, metric, bucket)]
+            cell[0] += n
+            cell[1] += fen
+    return {k: v for k, v in deltas.items() if v != [0, 0]}
+
+
+def counters_add(deltas: dict[CellKey, list[int]]) -> None:
+    """Add `deltas` to the counters in one statement (INSERT ... ON CONFLICT DO UPDATE).
+
+    Safe under concurrency on PostgreSQL: the upsert takes the row lock, so two
+    transactions adding to one cell serialise on it and neither increment is lost.
+    Rows go in key order, so two events touching the same cells lock them in the same
+    order and cannot deadlock each other.
+    """
+    if not deltas:
+        return
+    table = StatCounter._meta.db_table
+    q = connection.ops.quote_name
+    columns = [*KEY_COLUMNS, "n", "fen"]
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    params: list[object] = []
+    for key in sorted(deltas):
+        params.extend([*key, *deltas[key]])
+    sql = (
+        f"INSERT INTO {q(table)} ({', '.join(q(c) for c in columns)}) "  # noqa: S608
+        f"VALUES {', '.join([row] * len(deltas))} "
+        f"ON CONFLICT ({', '.join(q(c) for c in KEY_COLUMNS)}) DO UPDATE SET "
+        f"{q('n')} = {q(table)}.{q('n')} + excluded.{q('n')}, "
+        f"{q('fen')} = {q(table)}.{q('fen')} + excluded.{q('fen')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

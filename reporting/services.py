@@ -1,0 +1,58 @@
+"""Reporting services: the consumer's rating, warnings, and requesting reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from complaints.actors import Actor
+from complaints.choices import Status
+from complaints.exceptions import DomainValidationError
+from complaints.models import Complaint
+from complaints.services import complaint_record_action
+from complaints.validators import clean_text
+from reporting.exceptions import AlreadyRated
+from reporting.models import Rating
+
+
+@transaction.atomic
+def rating_record(
+    *,
+    complaint_id: int,
+    actor: Actor,
+    score: object,
+    comment: str = "",
+    at: datetime | None = None,
+) -> Rating:
+    """The consumer rates how a closed complaint ended (1 to 5), once (满意度评价).
+
+    Recorded as a `rated` event, so the rating is preserved as evidence and counted
+    in the statistics in the same transaction.
+    """
+    at = at or timezone.now()
+    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+        raise DomainValidationError({"score": "A whole number from 1 to 5."})
+    comment = clean_text(comment, "comment", required=False, max_length=1000)
+    created: list[Rating] = []
+
+    def apply(complaint: Complaint) -> dict:
+        # Under the complaint's row lock: two racing ratings cannot both pass.
+        if Rating.objects.filter(complaint=complaint).exists():
+            raise AlreadyRated()
+        created.append(
+            Rating.objects.create(complaint=complaint, score=score, comment=comment, created_at=at)
+        )
+        return {"score": score, "comment": comment}
+
+    complaint_record_action(
+        complaint_id,
+        name="rated",
+        actor=actor,
+        allowed_status=(Status.CLOSED,),
+        permitted=lambda c: actor.is_consumer_of(c),
+        apply=apply,
+        at=at,
+    )
+    return created[0]
