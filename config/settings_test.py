@@ -4,6 +4,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE_URLS", "1")
+# The test client speaks plain HTTP; production redirects it to HTTPS.
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 
 from .settings import *  # noqa: E402, F403
 
