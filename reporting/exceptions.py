@@ -1,33 +1,46 @@
-"""Errors of the reporting app; api/errors.py maps their codes to HTTP statuses."""
+"""Errors of the reporting app.
+
+Each extends the core error with the same meaning, so api/errors.py answers it with
+that error's status (409, 403) while `code` stays our own.
+"""
 
 from __future__ import annotations
 
-from complaints.exceptions import WeiquanError
+from complaints.exceptions import TransitionConflict, TransitionForbidden, WeiquanError
 
 
-class AlreadyRated(WeiquanError):
+class AlreadyRated(TransitionConflict):
     """The consumer has already rated this complaint; a rating is given once."""
 
     code = "already_rated"
 
+    def __init__(self) -> None:
+        WeiquanError.__init__(
+            self, "This complaint has already been rated.", action="rate", allowed_transitions=[]
+        )
 
-class OutsideRegion(WeiquanError):
+
+class OutsideRegion(TransitionForbidden):
     """The requested region lies outside the caller's jurisdiction."""
 
     code = "outside_region"
 
     def __init__(self, *, region: str, region_prefix: str) -> None:
-        super().__init__(
+        WeiquanError.__init__(
+            self,
             f"Region '{region}' is outside your jurisdiction ({region_prefix}).",
+            action="statistics",
             region=region,
             region_prefix=region_prefix,
         )
 
 
-class StatisticsForbidden(WeiquanError):
+class StatisticsForbidden(TransitionForbidden):
     """Only complaint-centre staff and regulators see statistics and reports."""
 
     code = "statistics_forbidden"
 
     def __init__(self, *, role: str) -> None:
-        super().__init__(f"A {role} may not see statistics or reports.", role=role)
+        WeiquanError.__init__(
+            self, f"A {role} may not see statistics or reports.", action="statistics", role=role
+        )

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from complaints.actors import Actor
 from complaints.choices import Status
-from complaints.exceptions import DomainValidationError
+from complaints.exceptions import DomainValidationError, NotFound, TransitionForbidden
 from complaints.models import Complaint
 from complaints.services import complaint_record_action
 from complaints.validators import clean_text
@@ -35,6 +35,11 @@ def rating_record(
     if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
         raise DomainValidationError({"score": "A whole number from 1 to 5."})
     comment = clean_text(comment, "comment", required=False, max_length=1000)
+    complaint = Complaint.objects.filter(pk=complaint_id).only("consumer_id").first()
+    if complaint is None:
+        raise NotFound("No such complaint.")
+    if not actor.is_consumer_of(complaint):  # before the state: 403 says more than 409
+        raise TransitionForbidden(action="rate", role=actor.role)
     created: list[Rating] = []
 
     def apply(complaint: Complaint) -> dict:

@@ -19,6 +19,7 @@ from reporting.models import Grain, StatCounter
 from reporting.rebuild import counters_snapshot, statistics_rebuild
 from reporting.services import rating_record
 from tests.helpers import FILING, at, run_command
+from tests.reporting.dataset import agreement_ready, deposit_ready
 from tests.states import actor_for, complaint_in
 
 pytestmark = pytest.mark.django_db
@@ -116,6 +117,7 @@ def test_counters_add_sums_into_one_row_per_cell(consumer, platform):
 
 
 def test_rebuild_statistics_command_recomputes_the_same_cells(consumer, platform, mediator):
+    deposit_ready(platform)
     complaint_in("closed", consumer=consumer, platform_code="shop")
     complaint_in("compensating", consumer=consumer, platform_code="shop")
     kept = counters_snapshot()
@@ -181,6 +183,8 @@ def _apply(complaint: Complaint, move: tuple[str, str, dict], when, score: int) 
             at=when,
         )
         return
+    if name == "sign_agreement":
+        agreement_ready(complaint, terms=params["terms"], amount=params["amount"])
     if name == "escalate":  # only once the platform's deadline has passed
         when = max(when, complaint.response_due + timedelta(hours=1))
     complaint_transition(
@@ -215,6 +219,7 @@ complaint_plans = st.lists(
 @given(plans=complaint_plans)
 def test_rebuilt_statistics_equal_the_incremental_ones(plans, consumer, platform, mediator):
     with transaction.atomic():
+        deposit_ready(platform)
         for region, category, day_offset, steps in plans:
             when = at(2026, 11, 1, 9) + timedelta(days=day_offset, hours=day_offset % 7 * 3)
             complaint = complaint_file(
