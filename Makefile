@@ -56,6 +56,7 @@ run: system-deps $(STAMP)
 	@mkdir -p $(VAR_DIR)/broker $(VAR_DIR)/broker-processed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py signing_certificate
 	@VENV=$(VENV) HOST=$(HOST) PORT=$(PORT) bash scripts/dev-serve.sh
 
 # The suite runs on config.settings_test (pyproject.toml), whatever the shell exported.

@@ -164,6 +164,14 @@ else:
 EVIDENCE_SIGNING_KEY = Path(
     os.environ.get("EVIDENCE_SIGNING_KEY", VAR_DIR / "keys" / "evidence-ed25519.pem")
 )
+# Mediation agreements are signed (PAdES) with this key and certificate (PEM files);
+# DEBUG and `make run` make a self-signed development pair, production must mount both.
+AGREEMENT_SIGNING_KEY = Path(
+    os.environ.get("AGREEMENT_SIGNING_KEY", VAR_DIR / "keys" / "agreement-signing.key")
+)
+AGREEMENT_SIGNING_CERT = Path(
+    os.environ.get("AGREEMENT_SIGNING_CERT", VAR_DIR / "keys" / "agreement-signing.crt")
+)
 # The origin line of checkpoints and the signer's name (c2sp.org/tlog-checkpoint).
 EVIDENCE_LOG_ORIGIN = os.environ.get("EVIDENCE_LOG_ORIGIN", "weiquan.example/evidence")
 # Optional RFC 3161 time-stamping authority for each checkpoint (e.g. a national TSA).

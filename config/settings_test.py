@@ -29,3 +29,6 @@ STORAGES = {  # noqa: F405
 }
 EVIDENCE_SIGNING_KEY = EVIDENCE_ROOT / "keys" / "evidence-ed25519.pem"
 EVIDENCE_GENERATE_KEY = True
+AGREEMENT_SIGNING_KEY = EVIDENCE_ROOT / "keys" / "agreement-signing.key"
+AGREEMENT_SIGNING_CERT = EVIDENCE_ROOT / "keys" / "agreement-signing.crt"
+AGREEMENT_GENERATE_KEY = True
