@@ -13,7 +13,14 @@ from api.views.evidence import (
     PublicKeyView,
 )
 from api.views.packages import ComplaintEvidencePackageView
-from api.views.reporting import ComplaintRatingView, StatsSummaryView, StatsTimeseriesView
+from api.views.reporting import (
+    ComplaintRatingView,
+    ReportDetailView,
+    ReportDownloadView,
+    ReportListView,
+    StatsSummaryView,
+    StatsTimeseriesView,
+)
 from api.views.webhooks import WebhookEndpointViewSet
 
 router = SimpleRouter()
@@ -66,6 +73,13 @@ urlpatterns = [
     ),
     path("v1/stats/summary/", StatsSummaryView.as_view(), name="stats-summary"),
     path("v1/stats/timeseries/", StatsTimeseriesView.as_view(), name="stats-timeseries"),
+    path("v1/reports/", ReportListView.as_view(), name="report-list"),
+    path("v1/reports/<record_id:pk>/", ReportDetailView.as_view(), name="report-detail"),
+    path(
+        "v1/reports/<record_id:pk>/download/",
+        ReportDownloadView.as_view(),
+        name="report-download",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -241,6 +241,12 @@ CELERY_BEAT_SCHEDULE = {
         # Daily: retention is counted in years, a day late is harmless.
         "schedule": float(os.environ.get("EVIDENCE_PURGE_SECONDS", str(24 * 3600))),
     },
+    "reporting-periodic-reports": {
+        "task": "reporting.tasks.request_periodic_reports",
+        # Asks only for reports not made yet (last month's and quarter's): a few times a
+        # day so a missed run or a failed report is retried soon.
+        "schedule": 6 * 3600.0,
+    },
 }
 
 REST_FRAMEWORK = {

@@ -44,3 +44,17 @@ class StatisticsForbidden(TransitionForbidden):
         WeiquanError.__init__(
             self, f"A {role} may not see statistics or reports.", action="statistics", role=role
         )
+
+
+class ReportNotReady(TransitionConflict):
+    """The report's files are not made yet; its `progress` says how far it is."""
+
+    code = "report_not_ready"
+
+    def __init__(self, *, state: str, progress: int) -> None:
+        WeiquanError.__init__(
+            self,
+            f"The report is {state} ({progress}%); download it once it is done.",
+            action="download",
+            progress=progress,
+        )

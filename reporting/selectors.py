@@ -21,7 +21,7 @@ from complaints.choices import Category, IssueType, Outcome, Role, Status
 from complaints.privacy import mask_text
 from complaints.selectors import region_name
 from reporting.exceptions import OutsideRegion, StatisticsForbidden
-from reporting.models import Grain, StatCounter
+from reporting.models import Grain, Report, StatCounter
 
 # The region prefix length to group by under a filter of each length: the next level.
 REGION_LEVELS = {0: (2, "province"), 2: (4, "city"), 4: (6, "county"), 6: (6, "county")}
@@ -246,3 +246,14 @@ def statistics_timeseries(f: StatsFilter, *, interval: str, metric: str) -> list
         points.append({"start": start, "count": count, "amount": yuan(fen)})
         start = next_period(start, interval)
     return points
+
+
+def reports_visible_to(actor: Actor) -> QuerySet[Report]:
+    """Staff: every report; a regulator: those of its region or a part of it."""
+    qs = Report.objects.select_related("pdf_record", "xlsx_record", "csv_record")
+    if actor.is_staff_member:
+        return qs
+    user = actor.user
+    if actor.role == Role.REGULATOR and user is not None and user.is_active:
+        return qs.filter(region_prefix__startswith=user.region_prefix)
+    raise StatisticsForbidden(role=actor.role)

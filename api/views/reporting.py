@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 
+from django.http import HttpResponse
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -15,6 +21,8 @@ from api.schema import problems
 from api.serializers_reporting import (
     RatingCreateSerializer,
     RatingSerializer,
+    ReportCreateSerializer,
+    ReportSerializer,
     SummaryQuerySerializer,
     SummarySerializer,
     TimeseriesQuerySerializer,
@@ -23,9 +31,15 @@ from api.serializers_reporting import (
 from complaints.exceptions import DomainValidationError, NotFound
 from complaints.models import Platform
 from complaints.selectors import complaints_visible_to
+from evidence.exceptions import EvidenceUnavailable
+from evidence.services import evidence_content
 from reporting.counters import shanghai_date
+from reporting.exceptions import ReportNotReady
+from reporting.models import Report
+from reporting.reports import MEDIA_TYPES, report_request
 from reporting.selectors import (
     StatsFilter,
+    reports_visible_to,
     statistics_region_for,
     statistics_summary,
     statistics_timeseries,
@@ -142,3 +156,120 @@ class ComplaintRatingView(APIView):
         body.is_valid(raise_exception=True)
         rating = rating_record(complaint_id=complaint.pk, actor=actor, **body.validated_data)
         return Response(RatingSerializer(rating).data, status=status.HTTP_201_CREATED)
+
+
+class ReportListView(APIView):
+    """`GET, POST /api/v1/reports/`."""
+
+    @extend_schema(
+        operation_id="reports_list",
+        summary="Periodic reports (统计报告)",
+        description="Staff see every report; a regulator those of its region. Newest first.",
+        responses={200: ReportSerializer(many=True), **problems(403)},
+    )
+    def get(self, request):
+        reports = reports_visible_to(actor_of(request))[:200]
+        return Response(ReportSerializer(reports, many=True).data)
+
+    @extend_schema(
+        operation_id="reports_create",
+        summary="Ask for a monthly or quarterly report",
+        description=(
+            "Generated in the background: 202 with the new report (`state` pending, then "
+            "running with its `progress` in percent, then done); 200 with the existing one "
+            "when this period and region was asked for before. `start` is the first day of "
+            "the month or quarter (422 otherwise). Staff: any `region` or none (the whole "
+            "country); a regulator: its own region by default, or a part of it (403 "
+            "outside). Each file is filed as an evidence record with its SHA-256."
+        ),
+        request=ReportCreateSerializer,
+        responses={
+            202: ReportSerializer,
+            200: ReportSerializer,
+            **problems(403, 422),
+        },
+    )
+    def post(self, request):
+        body = ReportCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        report, created = report_request(actor=actor_of(request), **body.validated_data)
+        report.refresh_from_db()
+        return Response(
+            ReportSerializer(report).data,
+            status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK,
+        )
+
+
+class ReportDetailView(APIView):
+    """`GET /api/v1/reports/{id}/`: the state and progress of one report."""
+
+    @extend_schema(
+        operation_id="reports_retrieve", responses={200: ReportSerializer, **problems(403)}
+    )
+    def get(self, request, pk: int):
+        report = reports_visible_to(actor_of(request)).filter(pk=pk).first()
+        if report is None:
+            raise NotFound("No such report.")
+        return Response(ReportSerializer(report).data)
+
+
+class AnyFormatNegotiation(BaseContentNegotiation):
+    """The answer is the file whatever `Accept` says, and `?format=` names the file's
+    format, not a renderer (DRF would otherwise answer 404 for `format=pdf`)."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class ReportDownloadView(APIView):
+    """`GET /api/v1/reports/{id}/download/?format=pdf|xlsx|csv`."""
+
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = AnyFormatNegotiation
+
+    @extend_schema(
+        operation_id="reports_download",
+        summary="Download a report file",
+        description=(
+            "The PDF (with charts), the XLSX (numbers as number cells) or the CSV (UTF-8 "
+            "with a BOM), exactly as filed in the evidence log: `Repr-Digest` carries the "
+            "SHA-256 the evidence record holds. 409 while the report is being made."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "format", str, OpenApiParameter.QUERY, enum=["pdf", "xlsx", "csv"], default="pdf"
+            )
+        ],
+        responses={
+            (200, media): OpenApiResponse(response=OpenApiTypes.BINARY, description=label)
+            for media, label in (
+                ("application/pdf", "The report as PDF"),
+                (MEDIA_TYPES["xlsx"], "The report as an Excel workbook"),
+                ("text/csv", "The report as CSV"),
+            )
+        }
+        | problems(400, 403, 409),
+    )
+    def get(self, request, pk: int):
+        fmt = request.query_params.get("format", "pdf")
+        if fmt not in MEDIA_TYPES:
+            raise ValidationError({"format": ["One of pdf, xlsx, csv."]})
+        report = reports_visible_to(actor_of(request)).filter(pk=pk).first()
+        if report is None:
+            raise NotFound("No such report.")
+        record = getattr(report, f"{fmt}_record")
+        if report.state != Report.State.DONE or record is None:
+            raise ReportNotReady(state=report.state, progress=report.progress)
+        data = evidence_content(record)
+        if data is None:
+            raise EvidenceUnavailable()
+        response = HttpResponse(data, content_type=MEDIA_TYPES[fmt])
+        response["Content-Disposition"] = f'attachment; filename="{record.file_name}"'
+        response["Content-Length"] = str(len(data))
+        response["X-Content-Type-Options"] = "nosniff"
+        digest = base64.b64encode(bytes.fromhex(record.sha256)).decode()
+        response["Repr-Digest"] = f"sha-256=:{digest}:"
+        return response

@@ -98,6 +98,20 @@ def upload_body() -> dict:
     return {"file": SimpleUploadedFile("photo.png", png), "kind": "photo"}
 
 
+def shanghai_report():
+    """October's report for Shanghai (prefix 31), asked for but not generated."""
+    from datetime import date
+
+    from reporting.models import Report
+
+    return Report.objects.get_or_create(
+        period="month",
+        start=date(2026, 10, 1),
+        region_prefix="31",
+        defaults={"end": date(2026, 10, 31)},
+    )[0]
+
+
 # Out of scope is 404 for complaint routes; the unauthenticated are always 401.
 OUT_OF_SCOPE = {
     "other_consumer": 404,
@@ -173,6 +187,27 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("stats-timeseries", "GET"): Row(
         lambda w: "/api/v1/stats/timeseries/",
         by_role(403, staff=200, regulator=200, other_regulator=200, anonymous=401),
+    ),
+    # Reports: staff, and regulators for their region. POST asks (202; rolled back before
+    # its generation would start); the report below is Shanghai's, not yet generated.
+    ("report-list", "GET"): Row(
+        lambda w: "/api/v1/reports/",
+        by_role(403, staff=200, regulator=200, other_regulator=200, anonymous=401),
+    ),
+    ("report-list", "POST"): Row(
+        lambda w: "/api/v1/reports/",
+        by_role(403, staff=202, regulator=202, other_regulator=202, anonymous=401),
+        body={"period": "month", "start": "2026-01-01"},
+    ),
+    ("report-detail", "GET"): Row(
+        lambda w: f"/api/v1/reports/{shanghai_report().pk}/",
+        by_role(403, staff=200, regulator=200, other_regulator=404, anonymous=401),
+        ghost=lambda w: f"/api/v1/reports/{shanghai_report().pk + 10_000}/",
+    ),
+    ("report-download", "GET"): Row(
+        lambda w: f"/api/v1/reports/{shanghai_report().pk}/download/?format=csv",
+        by_role(403, staff=409, regulator=409, other_regulator=404, anonymous=401),
+        ghost=lambda w: f"/api/v1/reports/{shanghai_report().pk + 10_000}/download/?format=csv",
     ),
     # The contract is public: integrators read it before they have a key.
     ("schema", "GET"): Row(lambda w: "/api/schema/", by_role(200)),
