@@ -186,7 +186,9 @@ class ReportSerializer(serializers.ModelSerializer):
 
 
 class WarningSerializer(serializers.ModelSerializer):
-    platform = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    platform = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="Platform code, if any."
+    )
 
     class Meta:
         model = ConsumerWarning

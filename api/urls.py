@@ -15,11 +15,13 @@ from api.views.evidence import (
 from api.views.packages import ComplaintEvidencePackageView
 from api.views.reporting import (
     ComplaintRatingView,
+    DisclosureView,
     ReportDetailView,
     ReportDownloadView,
     ReportListView,
     StatsSummaryView,
     StatsTimeseriesView,
+    WarningListView,
 )
 from api.views.webhooks import WebhookEndpointViewSet
 
@@ -80,6 +82,8 @@ urlpatterns = [
         ReportDownloadView.as_view(),
         name="report-download",
     ),
+    path("v1/disclosure/", DisclosureView.as_view(), name="disclosure"),
+    path("v1/disclosure/warnings/", WarningListView.as_view(), name="disclosure-warnings"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

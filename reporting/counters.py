@@ -34,7 +34,8 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 
 from complaints.choices import Status
-from complaints.models import Complaint
+from complaints.models import Complaint, User
+from complaints.privacy import mask_text
 from reporting.models import Grain, StatCounter
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -70,6 +71,22 @@ def to_fen(amount: object) -> int:
         return 0
 
 
+def merchant_label(name: str, consumer: User) -> str:
+    """The merchant's name as the consumer typed it, without the consumer's own name,
+    user name, phone or e-mail in it, nor any phone, ID number or e-mail address: the
+    merchant dimension is shown to regulators and the public (PIPL art. 6)."""
+    text = name
+    for value, mask in (  # the longest first: an e-mail address holds the user name
+        (consumer.email, "[邮箱]"),
+        (consumer.phone, "[手机号]"),
+        (consumer.display_name, "[姓名]"),
+        (consumer.username, "[用户名]"),
+    ):
+        if value and len(value.strip()) >= 2:
+            text = text.replace(value.strip(), mask)
+    return mask_text(text)[:200]
+
+
 @dataclass(frozen=True)
 class ComplaintFacts:
     """What the counters need to know about a complaint: its dimensions and clocks."""
@@ -95,7 +112,7 @@ class ComplaintFacts:
             platform_id=complaint.platform_id,
             category=complaint.category,
             issue_type=complaint.issue_type,
-            merchant=complaint.merchant_name[:200],
+            merchant=merchant_label(complaint.merchant_name, complaint.consumer),
             amount_claimed_fen=to_fen(complaint.amount_claimed),
             filed_at=complaint.filed_at,
             accepted_at=complaint.accepted_at,

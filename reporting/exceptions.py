@@ -58,3 +58,14 @@ class ReportNotReady(TransitionConflict):
             action="download",
             progress=progress,
         )
+
+
+class WarningForbidden(TransitionForbidden):
+    """Only complaint-centre staff publish consumer warnings."""
+
+    code = "warning_forbidden"
+
+    def __init__(self, *, role: str) -> None:
+        WeiquanError.__init__(
+            self, f"A {role} may not publish consumer warnings.", action="publish", role=role
+        )

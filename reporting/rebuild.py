@@ -30,10 +30,15 @@ def statistics_rebuild() -> int:
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {StatCounter._meta.db_table} IN EXCLUSIVE MODE")
     totals: dict[CellKey, list[int]] = defaultdict(lambda: [0, 0])
-    complaints = Complaint.objects.only(
-        "filed_at", "region", "platform_id", "category", "issue_type", "merchant_name",
-        "amount_claimed", "accepted_at", "outcome",
-    ).order_by("pk")  # fmt: skip
+    complaints = (
+        Complaint.objects.select_related("consumer")
+        .only(
+            "filed_at", "region", "platform_id", "category", "issue_type", "merchant_name",
+            "amount_claimed", "accepted_at", "outcome", "consumer__display_name",
+            "consumer__username", "consumer__phone", "consumer__email",
+        )
+        .order_by("pk")
+    )  # fmt: skip
     last = 0
     while True:
         batch = {c.pk: ComplaintFacts.of(c) for c in complaints.filter(pk__gt=last)[:BATCH]}

@@ -10,11 +10,12 @@ from django.utils import timezone
 from complaints.actors import Actor
 from complaints.choices import Status
 from complaints.exceptions import DomainValidationError, NotFound, TransitionForbidden
-from complaints.models import Complaint
+from complaints.models import Complaint, Platform
+from complaints.privacy import mask_text
 from complaints.services import complaint_record_action
-from complaints.validators import clean_text
-from reporting.exceptions import AlreadyRated
-from reporting.models import Rating
+from complaints.validators import ErrorCollector, clean_text
+from reporting.exceptions import AlreadyRated, WarningForbidden
+from reporting.models import ConsumerWarning, Rating
 
 
 @transaction.atomic
@@ -61,3 +62,31 @@ def rating_record(
         at=at,
     )
     return created[0]
+
+
+@transaction.atomic
+def warning_publish(
+    *, actor: Actor, title: str, body: str, platform: str = "", merchant_name: str = ""
+) -> ConsumerWarning:
+    """Staff publish a consumer warning (消费警示); personal data in it is masked first."""
+    if not actor.is_staff_member:
+        raise WarningForbidden(role=actor.role)
+    check = ErrorCollector()
+    title = check.take(clean_text, title, "title", max_length=200)
+    body = check.take(clean_text, body, "body", max_length=10000)
+    merchant_name = check.take(
+        clean_text, merchant_name, "merchant_name", required=False, max_length=200
+    )
+    platform_obj = None
+    if platform:
+        platform_obj = Platform.objects.filter(code=platform).first()
+        if platform_obj is None:
+            check.add("platform", f"Unknown platform code '{platform}'.")
+    check.raise_if_any()
+    return ConsumerWarning.objects.create(
+        title=mask_text(title),
+        body=mask_text(body),
+        platform=platform_obj,
+        merchant_name=mask_text(merchant_name),
+        published_by=actor.user,
+    )

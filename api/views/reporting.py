@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import permissions, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from api.authentication import actor_of
 from api.schema import problems
 from api.serializers_reporting import (
+    DisclosureSerializer,
     RatingCreateSerializer,
     RatingSerializer,
     ReportCreateSerializer,
@@ -27,6 +28,8 @@ from api.serializers_reporting import (
     SummarySerializer,
     TimeseriesQuerySerializer,
     TimeseriesSerializer,
+    WarningCreateSerializer,
+    WarningSerializer,
 )
 from complaints.exceptions import DomainValidationError, NotFound
 from complaints.models import Platform
@@ -34,8 +37,9 @@ from complaints.selectors import complaints_visible_to
 from evidence.exceptions import EvidenceUnavailable
 from evidence.services import evidence_content
 from reporting.counters import shanghai_date
+from reporting.credit import disclosure_list
 from reporting.exceptions import ReportNotReady
-from reporting.models import Report
+from reporting.models import ConsumerWarning, Report
 from reporting.reports import MEDIA_TYPES, report_request
 from reporting.selectors import (
     StatsFilter,
@@ -44,7 +48,7 @@ from reporting.selectors import (
     statistics_summary,
     statistics_timeseries,
 )
-from reporting.services import rating_record
+from reporting.services import rating_record, warning_publish
 
 MAX_POINTS = 400
 DEFAULT_SPAN = {
@@ -273,3 +277,55 @@ class ReportDownloadView(APIView):
         digest = base64.b64encode(bytes.fromhex(record.sha256)).decode()
         response["Repr-Digest"] = f"sha-256=:{digest}:"
         return response
+
+
+class DisclosureView(APIView):
+    """`GET /api/v1/disclosure/`: public, no login."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        operation_id="disclosure_list",
+        summary="Public list of the worst handlers (公示名单)",
+        description=(
+            "Platforms and merchants whose credit score is below the threshold, with the "
+            "parts of the score, the figures behind them and the formula; and the consumer "
+            "warnings (消费警示) staff published. No personal data of any consumer."
+        ),
+        responses=DisclosureSerializer,
+    )
+    def get(self, request):
+        data = disclosure_list()
+        data["warnings"] = ConsumerWarning.objects.select_related("platform")[:50]
+        return Response(DisclosureSerializer(data).data)
+
+
+class WarningListView(APIView):
+    """`GET, POST /api/v1/disclosure/warnings/`: read by anyone, published by staff."""
+
+    def get_permissions(self):
+        if self.request.method == "GET":
+            return [permissions.AllowAny()]
+        return super().get_permissions()
+
+    @extend_schema(
+        operation_id="disclosure_warnings_list",
+        summary="Consumer warnings (消费警示)",
+        responses=WarningSerializer(many=True),
+    )
+    def get(self, request):
+        warnings = ConsumerWarning.objects.select_related("platform")[:200]
+        return Response(WarningSerializer(warnings, many=True).data)
+
+    @extend_schema(
+        operation_id="disclosure_warnings_create",
+        summary="Publish a consumer warning",
+        description="Staff only; phone numbers, ID numbers and e-mail addresses are masked.",
+        request=WarningCreateSerializer,
+        responses={201: WarningSerializer, **problems(403, 422)},
+    )
+    def post(self, request):
+        body = WarningCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        warning = warning_publish(actor=actor_of(request), **body.validated_data)
+        return Response(WarningSerializer(warning).data, status=status.HTTP_201_CREATED)

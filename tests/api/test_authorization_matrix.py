@@ -204,6 +204,14 @@ MATRIX: dict[tuple[str, str], Row] = {
         by_role(403, staff=200, regulator=200, other_regulator=404, anonymous=401),
         ghost=lambda w: f"/api/v1/reports/{shanghai_report().pk + 10_000}/",
     ),
+    # Disclosure is public; consumer warnings are published by staff.
+    ("disclosure", "GET"): Row(lambda w: "/api/v1/disclosure/", by_role(200)),
+    ("disclosure-warnings", "GET"): Row(lambda w: "/api/v1/disclosure/warnings/", by_role(200)),
+    ("disclosure-warnings", "POST"): Row(
+        lambda w: "/api/v1/disclosure/warnings/",
+        by_role(403, staff=201, anonymous=401),
+        body={"title": "消费警示", "body": "谨防虚假促销。"},
+    ),
     ("report-download", "GET"): Row(
         lambda w: f"/api/v1/reports/{shanghai_report().pk}/download/?format=csv",
         by_role(403, staff=409, regulator=409, other_regulator=404, anonymous=401),
