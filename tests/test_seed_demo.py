@@ -13,7 +13,17 @@ from api.models import ApiKey
 from complaints.choices import Outcome, Status
 from complaints.models import Complaint, Merchant, Platform, User
 from complaints.sweep import sweep_deadlines
-from mediation.models import GuaranteeDepositEntry, deposit_balance
+from mediation.models import (
+    AdvanceCompensation,
+    Agreement,
+    AgreementConfirmation,
+    CaseNote,
+    GuaranteeDepositEntry,
+    MediationProposal,
+    MediationSession,
+    Recovery,
+    deposit_balance,
+)
 
 USERNAMES = {
     "admin",
@@ -122,16 +132,105 @@ def test_seed_demo_creates_the_parties():
 
     assert GuaranteeDepositEntry.objects.filter(platform=shop, kind="deposit").exists()
     assert deposit_balance(shop) > 0
-    # compensated complaints are paid out of the deposit
+    # compensated complaints are paid out of the deposit, once each
     for complaint in Complaint.objects.filter(outcome=Outcome.COMPENSATED, platform=shop):
-        payout = GuaranteeDepositEntry.objects.get(complaint=complaint)
+        payout = GuaranteeDepositEntry.objects.get(complaint=complaint, kind="payout")
         assert payout.amount == -complaint.compensated_amount
+        assert AdvanceCompensation.objects.get(complaint=complaint).payout == payout
 
     # one API key for shop, printed once, that works
     key = ApiKey.objects.get()
     assert key.platform == shop
     raw = next(word for word in out.split() if word.startswith("wq_"))
     assert api_key_authenticate(raw) == key
+
+
+@pytest.mark.django_db
+def test_seed_demo_issues_every_signed_agreement_confirmed_by_both_parties():
+    seed()
+    signed = Complaint.objects.filter(events__name="sign_agreement").distinct()
+    assert signed.count() >= 3
+    assert signed.filter(status=Status.SETTLED).exists()
+    for complaint in signed:
+        # the agreement issued is the draft both parties confirmed, in its current version
+        agreement = Agreement.objects.get(complaint=complaint)
+        assert agreement.state == Agreement.State.ISSUED and agreement.issued_at
+        assert (agreement.terms, agreement.amount) == (
+            complaint.agreement_terms,
+            complaint.agreed_amount,
+        )
+        assert agreement.facts
+        confirmations = agreement.confirmations.filter(version=agreement.version)
+        assert {c.party for c in confirmations} == set(AgreementConfirmation.Party.values)
+        for confirmation in confirmations:
+            assert confirmation.ip.startswith("203.0.113.")
+            assert confirmation.user_agent.startswith("Mozilla/5.0")
+            assert confirmation.created_at < agreement.issued_at
+    # no draft is left over on a case that was never signed
+    assert Agreement.objects.count() == signed.count()
+
+
+@pytest.mark.django_db
+def test_seed_demo_works_mediation_cases_through_the_services():
+    seed()
+    mediating = Complaint.objects.filter(status=Status.MEDIATING)
+    # a video session still to come, and a session held, with its minutes
+    upcoming = MediationSession.objects.get(state=MediationSession.State.SCHEDULED)
+    assert upcoming.channel == MediationSession.Channel.VIDEO
+    assert upcoming.scheduled_at > timezone.now() and upcoming.participants
+    assert upcoming.complaint in mediating
+    held = MediationSession.objects.get(state=MediationSession.State.HELD)
+    assert held.minutes and held.held_at >= held.scheduled_at
+    for session in (upcoming, held):
+        assert session.complaint.events.filter(name="session_scheduled").exists()
+    assert held.complaint.events.filter(name="session_held").exists()
+    # the mediator's proposal: the consumer accepted it, the platform has not answered
+    proposal = MediationProposal.objects.get()
+    assert proposal.complaint in mediating
+    assert proposal.consumer_reply == MediationProposal.Reply.ACCEPTED
+    assert proposal.platform_reply == "" and proposal.platform_replied_at is None
+    # private notes by the case's mediator, and by staff
+    notes = CaseNote.objects.select_related("complaint", "author")
+    assert notes.count() >= 3
+    assert {note.author.role for note in notes} == {"mediator", "staff"}
+    assert all(
+        note.author.role == "staff" or note.author == note.complaint.mediator for note in notes
+    )
+
+
+@pytest.mark.django_db
+def test_seed_demo_pays_out_of_the_deposit_or_holds_the_case_up():
+    seed()
+    # the deposits came before the payouts: no platform's balance was ever below zero
+    for platform in Platform.objects.all():
+        balance = 0
+        for entry in GuaranteeDepositEntry.objects.filter(platform=platform):  # in time order
+            balance += entry.amount
+            assert balance >= 0, (platform.code, entry)
+    # mall's small deposit cannot pay the compensation it owes: the case is held up
+    mall = Platform.objects.get(code="mall")
+    held = AdvanceCompensation.objects.get(blocked_reason="deposit_balance")
+    assert held.platform == mall and held.paid_at is None
+    assert held.complaint.status == Status.COMPENSATING
+    assert held.amount > deposit_balance(mall) > 0
+    assert held.complaint.events.filter(name="compensation_blocked").count() == 1
+    assert not held.complaint.events.filter(name="pay_compensation").exists()
+    # the other approved compensation is payable
+    payable = AdvanceCompensation.objects.filter(
+        complaint__status=Status.COMPENSATING, blocked_reason=""
+    )
+    assert payable.exists()
+    # every payout opened a recovery: one recovered into the deposit, one written off
+    recoveries = {r.state: r for r in Recovery.objects.all()}
+    assert set(recoveries) == set(Recovery.State.values)
+    recovered = recoveries[Recovery.State.RECOVERED]
+    assert recovered.credit.kind == "recovery"
+    assert recovered.credit.amount == recovered.recovered_amount
+    assert recovered.complaint.events.filter(name="recovery_recovered").exists()
+    written_off = recoveries[Recovery.State.WRITTEN_OFF]
+    assert written_off.reason and written_off.credit is None
+    assert written_off.complaint.events.filter(name="recovery_written_off").exists()
+    assert Recovery.objects.count() == Complaint.objects.filter(outcome=Outcome.COMPENSATED).count()
 
 
 @pytest.mark.django_db

@@ -1,10 +1,13 @@
-"""Demo data for `make run`: parties, a deposit, an API key and complaints in every state.
+"""Demo data for `make run`: parties, deposits, an API key and complaints in every state.
 
 Idempotent: parties are found by their natural keys and left alone when they
-exist; the complaints are seeded only while the demo consumer has none. Every
-complaint is reached through the services with the acting party, dated in the past
-step by step, so that its deadlines are realistic and none of them has passed
-unhandled: the deadline sweep finds nothing to do right after seeding.
+exist, deposits by their reference; the complaints are seeded only while the demo
+consumer has none. Every complaint is reached through the services with the acting
+party, dated in the past step by step, so that its deadlines are realistic and none
+of them has passed unhandled: the deadline sweep finds nothing to do right after
+seeding. Mediation is worked the same way: sessions, notes, a mediator's proposal,
+agreements drafted and confirmed by both parties before they are signed, advance
+compensation paid out of (or held up by) the platform's deposit, and recoveries.
 """
 
 from __future__ import annotations
@@ -25,20 +28,31 @@ from complaints.actors import Actor
 from complaints.choices import Role, Status
 from complaints.exceptions import WeiquanError
 from complaints.models import Complaint, Merchant, Platform, User
-from complaints.services import (
-    complaint_file,
-    complaint_transition,
-    fulfilment_report,
-    mediation_pause,
-)
+from complaints.services import complaint_file, fulfilment_report, mediation_pause
 from complaints.sweep import RULES as SWEEP_RULES
 from complaints.validators import uscc_check_character
 from evidence.log import checkpoint_current
-from mediation.models import GuaranteeDepositEntry
-from mediation.services import guarantee_deposit_record
+from mediation.agreements import agreement_confirm, agreement_draft
+from mediation.compensation import recovery_recover, recovery_write_off
+from mediation.exceptions import CompensationBlocked
+from mediation.models import (
+    Agreement,
+    GuaranteeDepositEntry,
+    MediationProposal,
+    MediationSession,
+    Recovery,
+)
+from mediation.services import (
+    case_note_add,
+    guarantee_deposit_record,
+    mediation_proposal_reply,
+    mediation_propose,
+    session_record,
+    session_schedule,
+    transition_fire,
+)
 
 DEMO_PASSWORD = "weiquan-demo-2026"  # noqa: S105 - published demo credentials
-DEMO_DEPOSIT_REFERENCE = "DEMO-SHOP-DEP-0001"
 SWEEP_RULE = {rule.name: rule for rule in SWEEP_RULES}
 
 
@@ -189,6 +203,33 @@ USERS = [
     },
 ]
 
+# Guarantee deposits (保证金), found again by their reference. Recorded before any
+# complaint is played, and dated before every payout: a payout is paid out of the
+# balance as it stood at its time. shop's covers its payouts; mall's is too small
+# for the compensation it owes, so that case stays held up until mall tops it up.
+DEPOSITS = [
+    ("shop", "100000.00", "DEMO-SHOP-DEP-0001", "先行赔付保证金首次缴存", (90, 10, 0)),
+    ("mall", "300.00", "DEMO-MALL-DEP-0001", "先行赔付保证金首次缴存（待补足）", (60, 10, 0)),
+]
+
+# Where a party confirmed an agreement from (documentation addresses, RFC 5737) and
+# with what browser: the agreement PDF lists both for each confirmation.
+BROWSERS = {
+    "web": (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
+    ),
+    "mobile": (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+    ),
+    "platform": (
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36 Edg/126.0.0.0"
+    ),
+}
+PLATFORM_IPS = {"shop": "203.0.113.201", "mall": "203.0.113.202", "fresh": "203.0.113.203"}
+
 
 # A step's time: days ago (at a time of day derived from the number), (days, hour,
 # minute), or a function of the complaint as it stands (e.g. just after a deadline).
@@ -223,6 +264,31 @@ def act(when: When, name: str, role: str, **params: object) -> Step:
 def sweep(when: When, rule: str) -> Step:
     """The deadline sweep's own rule, applied to this complaint when its deadline passed."""
     return when, f"rule:{rule}", "system", {}
+
+
+def agreement(
+    drafted: When,
+    consumer_confirmed: When,
+    platform_confirmed: When,
+    signed: When,
+    *,
+    facts: str,
+    terms: str,
+    amount: str,
+    fulfilment_days: int,
+) -> list[Step]:
+    """The mediator drafts the agreement, both parties confirm it online, the mediator signs.
+
+    `sign_agreement` issues only a draft both parties confirmed, with the same terms,
+    amount and fulfilment days: one set of values here feeds the draft and the signature.
+    """
+    content = {"terms": terms, "amount": amount, "fulfilment_days": fulfilment_days}
+    return [
+        act(drafted, "draft_agreement", "mediator", facts=facts, **content),
+        act(consumer_confirmed, "confirm_agreement", "consumer"),
+        act(platform_confirmed, "confirm_agreement", "platform"),
+        act(signed, "sign_agreement", "mediator", **content),
+    ]
 
 
 @dataclass
@@ -336,6 +402,19 @@ SCENARIOS: list[Scenario] = [
               respond((25, 15, 0), "decline", "经检测屏幕亮线为外力挤压造成，不属于保修范围。"),
               act((22, 20, 15), "decline_proposal", "consumer",
                   reason="电脑从未受压，要求第三方检测。"),
+              # A session held online, with its minutes (调解笔录), then a private note.
+              act((21, 10, 0), "schedule_session", "mediator", scheduled_at=(20, 14, 0),
+                  channel="online", location="https://meeting.weiquan.example/r/4599-0320",
+                  participants=["张三（消费者）", "好物商城客服", "优选数码专营店售后主管"]),
+              act((20, 15, 30), "hold_session", "mediator",
+                  minutes="调解员主持线上调解会议。消费者陈述：电脑购买后一直放在电脑包内使用，"
+                          "从未受压，屏幕竖向亮线系产品质量问题，要求退货退款。商家陈述：售后检测"
+                          "发现屏幕边框有轻微形变，认为系外力挤压所致。经调解员释明，双方同意委托"
+                          "具备资质的第三方检测机构对屏幕进行质量鉴定，鉴定费用由商家先行垫付，"
+                          "最终由责任方承担；鉴定结论作出后再行调解。"),
+              act((20, 16, 10), "note", "mediator",
+                  body="会后与商家售后主管电话确认：电脑由商家安排顺丰上门取件，送上海市质量"
+                       "监督检验技术研究院检测。已提醒消费者保留电脑包和屏幕亮线的照片、视频。"),
               # Testing stops the mediation clock (Order 121 art. 22).
               act((18, 14, 0), "pause", "mediator",
                   reason="双方同意送第三方检测机构对屏幕进行质量鉴定，鉴定期间调解期限中止计算。")],
@@ -346,7 +425,14 @@ SCENARIOS: list[Scenario] = [
              (45, 9, 40),
              [accept((44, 10, 20)),
               # The platform let its response deadline pass: the consumer escalates.
-              act(after("response_due", timedelta(hours=10)), "escalate", "consumer")],
+              act(after("response_due", timedelta(hours=10)), "escalate", "consumer"),
+              act((3, 17, 20), "note", "mediator",
+                  body="商家此前未回复保修申请。已通过平台联系到商家售后负责人，对方称工单系统"
+                       "漏单，同意参加视频调解，并准备维修记录和备件库存情况。"),
+              # A video session two days from now, not held yet.
+              act((2, 10, 30), "schedule_session", "mediator", scheduled_at=(-2, 14, 30),
+                  channel="video", location="视频会议号 836 2741 9952（入会密码 0715）",
+                  participants=["李四（消费者）", "万家购物客服", "杭州悦居家居旗舰店售后负责人"])],
              order_days=70),
     Scenario("consumer", "fresh", "天河生鲜直供", "440106",
              ("food", "refund", "refund", "520.00", "520.00"),
@@ -356,7 +442,14 @@ SCENARIOS: list[Scenario] = [
               respond((15, 11, 0), "refund", "按年卡条款扣除会员权益费后，可退还200元。",
                       "200.00"),
               act((12, 21, 30), "decline_proposal", "consumer",
-                  reason="年卡条款未对扣除权益费作出提示，应按剩余次数退款520元。")],
+                  reason="年卡条款未对扣除权益费作出提示，应按剩余次数退款520元。"),
+              # The mediator's proposal: the consumer accepted, the platform has not answered.
+              act((8, 10, 0), "propose", "mediator", amount="380.00",
+                  terms="一、商家按未使用的12次配送折算退还年卡费用380元（扣除年卡已享受的"
+                        "折扣差价140元）；二、款项于3日内原路退回消费者支付账户；"
+                        "三、年卡自退款之日起注销。"),
+              act((7, 21, 5), "reply_proposal", "consumer", reply="accepted",
+                  comment="同意调解方案，请商家尽快退款。")],
              order_days=120),
     Scenario("consumer2", "shop", "优选数码专营店", "110108",
              ("communication", "false_advertising", "compensation", "1899.00", "600.00"),
@@ -366,7 +459,12 @@ SCENARIOS: list[Scenario] = [
               respond((11, 16, 45), "compensation", "同意补偿100元无门槛购物券，商品可正常使用。",
                       "100.00"),
               act((9, 19, 0), "decline_proposal", "consumer",
-                  reason="购物券不能弥补损失，要求退还差价600元。")]),
+                  reason="购物券不能弥补损失，要求退还差价600元。"),
+              act((8, 11, 0), "note", "mediator",
+                  body="已调取商品详情页快照：投诉时页面确有“支持5G全网通”字样，商家于投诉"
+                       "次日修改了页面。拟建议商家退还5G版与WiFi版的差价。"),
+              act((6, 15, 40), "note", "staff",
+                  body="该店铺近三个月另有两件同类虚假宣传投诉，已提示平台核查商品页面。")]),
 
     # settled (已达成协议)
     Scenario("consumer", "mall", "潮流服饰旗舰店", "330106",
@@ -384,10 +482,13 @@ SCENARIOS: list[Scenario] = [
              [accept((27, 9, 30)),
               respond((24, 14, 0), "decline", "漏水系安装时进水管未拧紧，与产品质量无关。"),
               act((21, 19, 40), "decline_proposal", "consumer", reason="安装由商家安排。"),
-              act((2, 15, 0), "sign_agreement", "mediator",
-                  terms="一、商家于10日内上门更换洗碗机内胆密封组件并免费调试；"
-                        "二、商家赔偿橱柜修复费用300元。",
-                  amount="300.00", fulfilment_days=10)],
+              *agreement((4, 10, 0), (3, 9, 40), (3, 11, 0), (2, 15, 0),
+                         facts="消费者在好物商城优选数码专营店购买洗碗机一台，价款3299元，由商家"
+                               "安排上门安装。安装后第二周洗碗机底部漏水，浸坏橱柜踢脚板；商家"
+                               "两次上门维修未果，并称漏水系进水管未拧紧所致，拒绝赔偿。",
+                         terms="一、商家于10日内上门更换洗碗机内胆密封组件并免费调试；"
+                               "二、商家赔偿橱柜修复费用300元。",
+                         amount="300.00", fulfilment_days=10)],
              order_days=30),
     Scenario("consumer", "fresh", "南山鲜果合作社", "440305",
              ("food", "quality", "refund", "128.00", "128.00"),
@@ -418,7 +519,10 @@ SCENARIOS: list[Scenario] = [
               respond((26, 11, 30), "refund", "同意全额退款459元。", "459.00"),
               act((24, 19, 10), "accept_proposal", "consumer"),
               sweep(after("fulfilment_due", timedelta(minutes=5)), "fulfilment_missed"),
-              act((5, 10, 0), "start_compensation", "staff", amount="459.00")]),
+              act((5, 10, 0), "start_compensation", "staff", amount="459.00"),
+              # mall's deposit (300 yuan) cannot pay it: refused, and held up until a top-up.
+              act((4, 15, 0), "pay_compensation_refused", "platform", amount="459.00",
+                  transaction_ref="WJPAY0001")]),
 
     # closed: resolved (已解决)
     Scenario("consumer", "shop", "优选数码专营店", "310115",
@@ -447,14 +551,18 @@ SCENARIOS: list[Scenario] = [
              [accept((49, 9, 10)),
               respond((45, 15, 0), "compensation", "同意补偿300元。", "300.00"),
               act((43, 20, 0), "decline_proposal", "consumer", reason="补偿不足以弥补损失。"),
-              act((20, 14, 30), "sign_agreement", "mediator",
-                  terms="商家于7日内上门调整柜门并赔偿消费者800元。", amount="800.00",
-                  fulfilment_days=7),
+              *agreement((23, 10, 0), (22, 19, 30), (21, 16, 0), (20, 14, 30),
+                         facts="消费者在万家购物杭州悦居家居旗舰店定制衣柜一套，价款3680元。安装后"
+                               "柜体尺寸与合同约定不符，柜门无法完全关闭。商家提出补偿300元，"
+                               "消费者认为不足以弥补损失。",
+                         terms="商家于7日内上门调整柜门并赔偿消费者800元。", amount="800.00",
+                         fulfilment_days=7),
               act((16, 11, 0), "report", "platform", note="已上门调整并转账赔偿800元。"),
               act((15, 19, 0), "confirm_fulfilment", "consumer")],
              order_days=60),
 
-    # closed: compensated (已先行赔付), paid out of shop's guarantee deposit
+    # closed: compensated (已先行赔付), paid out of shop's guarantee deposit; each payout
+    # opens a recovery (追偿) against the merchant: written off, recovered, pending.
     Scenario("consumer2", "shop", "美妆小铺", "310115",
              ("cosmetics", "safety", "compensation", "359.00", "1000.00"),
              "使用该店面霜后面部红肿过敏，医院诊断为接触性皮炎，花费医药费，商家已关店。",
@@ -465,7 +573,9 @@ SCENARIOS: list[Scenario] = [
               act((25, 10, 0), "start_compensation", "mediator", amount="1000.00"),
               act((22, 15, 0), "pay_compensation", "platform", amount="1000.00",
                   transaction_ref="HWPAY0001"),
-              act((22, 15, 5), "payout", "platform")]),
+              act((10, 11, 0), "write_off", "staff",
+                  reason="商家已关店注销，平台不能提供其真实名称、地址和有效联系方式，"
+                         "经核查无可供追偿的财产，予以核销。")]),
     Scenario("consumer", "shop", "优选数码专营店", "310104",
              ("communication", "counterfeit", "compensation", "2999.00", "2999.00"),
              "购买的“全新国行”手机经官方售后检测为翻新机，要求退款。",
@@ -473,15 +583,30 @@ SCENARIOS: list[Scenario] = [
              [accept((59, 9, 0)),
               respond((56, 16, 0), "compensation", "同意补偿500元。", "500.00"),
               act((54, 20, 30), "decline_proposal", "consumer", reason="要求全额退款。"),
-              act((40, 14, 0), "sign_agreement", "mediator",
-                  terms="商家于7日内向消费者退款2999元，消费者退回手机。", amount="2999.00",
-                  fulfilment_days=7),
+              *agreement((43, 10, 0), (42, 21, 0), (41, 15, 0), (40, 14, 0),
+                         facts="消费者在好物商城优选数码专营店购买标称“全新国行”的手机一部，价款"
+                               "2999元。经品牌官方售后检测，该手机为翻新机。商家提出补偿500元，"
+                               "消费者要求退货退款。",
+                         terms="商家于7日内向消费者退款2999元，消费者退回手机。", amount="2999.00",
+                         fulfilment_days=7),
               sweep(after("fulfilment_due", timedelta(minutes=5)), "fulfilment_missed"),
               act((30, 10, 0), "start_compensation", "mediator", amount="2999.00"),
               act((28, 15, 0), "pay_compensation", "platform", amount="2999.00",
                   transaction_ref="HWPAY0002"),
-              act((28, 15, 5), "payout", "platform")],
+              act((12, 16, 0), "recover", "platform", amount="2999.00",
+                  reference="HWREC0001")],
              order_days=10),
+    Scenario("consumer", "shop", "美妆小铺", "310106",
+             ("cosmetics", "quality", "refund", "258.00", "258.00"),
+             "购买的防晒霜开封后膏体结块、有刺鼻异味，店铺客服不再回复，店铺页面已无法打开。",
+             (18, 20, 10),
+             [accept((17, 9, 40)),
+              respond((15, 10, 0), "decline", "该商家已关店，平台无法联系到商家。"),
+              act((14, 21, 0), "decline_proposal", "consumer", reason="要求平台先行赔付。"),
+              act((9, 10, 0), "start_compensation", "mediator", amount="258.00"),
+              act((8, 14, 0), "pay_compensation", "platform", amount="258.00",
+                  transaction_ref="HWPAY0003")],
+             order_days=5),
 
     # closed: mediation_failed (调解不成)
     Scenario("consumer2", "mall", "潮流服饰旗舰店", "330102",
@@ -570,7 +695,7 @@ class Command(BaseCommand):
             platforms = self._platforms()
             self._merchants(platforms)
             users = self._users(platforms)
-            self._deposit(platforms["shop"])
+            self._deposits(platforms)
             self._api_key(platforms["shop"])
             self._complaints(users, platforms)
         # Sign the demo's evidence at once, so the checkpoints page is not empty.
@@ -636,21 +761,22 @@ class Command(BaseCommand):
             )
         return result
 
-    def _deposit(self, shop: Platform) -> None:
-        if GuaranteeDepositEntry.objects.filter(
-            platform=shop, reference=DEMO_DEPOSIT_REFERENCE
-        ).exists():
-            return
-        guarantee_deposit_record(
-            platform=shop,
-            amount="100000.00",
-            kind=GuaranteeDepositEntry.Kind.DEPOSIT,
-            reason="先行赔付保证金首次缴存",
-            reference=DEMO_DEPOSIT_REFERENCE,
-            actor_user=None,
-            at=self._ago((90, 10, 0)),
-        )
-        self.stdout.write("Recorded a guarantee deposit of 100000.00 yuan for shop.")
+    def _deposits(self, platforms: dict[str, Platform]) -> None:
+        for code, amount, reference, reason, when in DEPOSITS:
+            platform = platforms[code]
+            recorded = GuaranteeDepositEntry.objects.filter(platform=platform, reference=reference)
+            if recorded.exists():
+                continue
+            guarantee_deposit_record(
+                platform=platform,
+                amount=amount,
+                kind=GuaranteeDepositEntry.Kind.DEPOSIT,
+                reason=reason,
+                reference=reference,
+                actor_user=None,
+                at=self._ago(when),
+            )
+            self.stdout.write(f"Recorded a guarantee deposit of {amount} yuan for {code}.")
 
     def _api_key(self, shop: Platform) -> None:
         existing = ApiKey.objects.filter(platform=shop, revoked_at__isnull=True).first()
@@ -716,6 +842,8 @@ class Command(BaseCommand):
         for when, action, role, params in s.steps:
             if action == "respond" and identity is not None:
                 params = {**params, "merchant": identity}
+            if action == "confirm_agreement":
+                params = {**params, **self._client(index, s, role)}
             at = when(complaint) if callable(when) else self._ago(when)
             at = max(at, last + timedelta(minutes=5))
             if at >= self.now:
@@ -732,6 +860,12 @@ class Command(BaseCommand):
             complaint.refresh_from_db()
             last = at
         return complaint
+
+    def _client(self, index: int, s: Scenario, role: str) -> dict[str, str]:
+        """Where a party confirmed from: the consumer's own device, the platform's office."""
+        if role == "consumer":
+            return {"ip": f"203.0.113.{10 + index}", "user_agent": BROWSERS[s.channel]}
+        return {"ip": PLATFORM_IPS[s.platform], "user_agent": BROWSERS["platform"]}
 
     def _actor(self, role: str, complaint: Complaint, users: dict[str, User]) -> Actor:
         if role == "staff":
@@ -752,25 +886,50 @@ class Command(BaseCommand):
     def _step(
         self, complaint: Complaint, action: str, actor: Actor, params: dict, at: datetime
     ) -> None:
+        ref = {"complaint_id": complaint.pk, "actor": actor, "at": at}
         if action.startswith("rule:"):
             # The sweep's own rule, applied to this complaint at the time it fell due.
             SWEEP_RULE[action.removeprefix("rule:")].apply(complaint.pk, at)
         elif action == "pause":
-            mediation_pause(complaint_id=complaint.pk, actor=actor, at=at, **params)
+            mediation_pause(**ref, **params)
         elif action == "report":
-            fulfilment_report(complaint_id=complaint.pk, actor=actor, at=at, **params)
-        elif action == "payout":
-            guarantee_deposit_record(
-                platform=complaint.platform,
-                amount=-complaint.compensated_amount,
-                kind=GuaranteeDepositEntry.Kind.PAYOUT,
-                complaint=complaint,
-                reference=complaint.compensation_ref,
-                reason=f"先行赔付 {complaint.reference}",
-                actor_user=actor.user,
-                at=at,
-            )
+            fulfilment_report(**ref, **params)
+        elif action == "note":
+            case_note_add(complaint=complaint, actor=actor, at=at, **params)
+        elif action == "schedule_session":
+            # (days, hour, minute) as for a step; negative days are still to come.
+            scheduled_at = self._ago(params["scheduled_at"])
+            session_schedule(**ref, **{**params, "scheduled_at": scheduled_at})
+        elif action == "hold_session":
+            session = complaint.sessions.filter(state=MediationSession.State.SCHEDULED).last()
+            session_record(**ref, session_id=session.pk, **params)
+        elif action == "propose":
+            mediation_propose(**ref, **params)
+        elif action == "reply_proposal":
+            proposal = MediationProposal.objects.filter(complaint=complaint).last()
+            mediation_proposal_reply(**ref, proposal_id=proposal.pk, **params)
+        elif action == "draft_agreement":
+            agreement_draft(**ref, **params)
+        elif action == "confirm_agreement":
+            version = Agreement.objects.get(complaint=complaint).version
+            agreement_confirm(**ref, version=version, **params)
+        elif action == "pay_compensation_refused":
+            # The platform tries to pay; the deposit cannot cover it, so the payout is
+            # refused and the case is recorded as held up (transition_fire does both).
+            try:
+                transition_fire(**ref, name="pay_compensation", params=params)
+            except CompensationBlocked as exc:
+                self.stdout.write(f"{complaint.reference}: advance compensation held up: {exc}")
+            else:
+                self.stdout.write(
+                    f"{complaint.reference}: {complaint.platform.code}'s deposit paid the "
+                    "compensation the demo expected to be held up."
+                )
+        elif action == "recover":
+            recovery = Recovery.objects.get(complaint=complaint)
+            recovery_recover(recovery_id=recovery.pk, actor=actor, at=at, **params)
+        elif action == "write_off":
+            recovery = Recovery.objects.get(complaint=complaint)
+            recovery_write_off(recovery_id=recovery.pk, actor=actor, at=at, **params)
         else:
-            complaint_transition(
-                complaint_id=complaint.pk, name=action, actor=actor, at=at, params=params
-            )
+            transition_fire(**ref, name=action, params=params)
