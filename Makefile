@@ -21,7 +21,8 @@ VAR_DIR := $(or $(WEIQUAN_VAR_DIR),var)
 # e.g. fonts-noto-cjk for Chinese text in WeasyPrint PDFs.
 # WeasyPrint (PDF certificates) loads Pango and HarfBuzz's subsetter at run time;
 # without a CJK font it prints Chinese as empty boxes (tests/evidence/test_certificate.py).
-SYSTEM_PACKAGES ?= fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+# wrk drives the HTTP benchmarks of `make bench`.
+SYSTEM_PACKAGES ?= fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 wrk
 
 REQUIREMENTS := requirements.txt requirements-dev.txt
 # pip runs again only when a requirements file is newer than this stamp.
@@ -80,9 +81,11 @@ lint: $(STAMP)
 	exit $$status
 
 # Benchmarks (not part of `make test`): each prints a table of same-run ratios and
-# updates its section of docs/performance.md.
+# updates its section of docs/performance.md. Needs PostgreSQL on 127.0.0.1:5432 (user
+# postgres, trust); drops and recreates the database weiquan_bench. About 25 minutes
+# at 1 million; BENCH_SIZES=100000 BENCH_SWEEP=100000:10000 for a quick run.
 bench: system-deps $(STAMP)
-	$(BIN)/python bench/evidence_verify.py --write
+	$(BIN)/python bench/run.py --write
 
 # Only ./var, never $(WEIQUAN_VAR_DIR): that may point at real data.
 clean:
