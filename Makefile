@@ -82,8 +82,9 @@ lint: $(STAMP)
 
 # Benchmarks (not part of `make test`): each prints a table of same-run ratios and
 # updates its section of docs/performance.md. Needs PostgreSQL on 127.0.0.1:5432 (user
-# postgres, trust); drops and recreates the database weiquan_bench. About 25 minutes
-# at 1 million; BENCH_SIZES=100000 BENCH_SWEEP=100000:10000 for a quick run.
+# postgres, trust); drops and recreates the database weiquan_bench. The defaults (1 and
+# 5 million complaints, sweep 1 million:100,000) take hours today (docs/performance.md);
+# BENCH_SIZES=200000 BENCH_SWEEP=20000:2000 takes about 10 minutes.
 bench: system-deps $(STAMP)
 	$(BIN)/python bench/run.py --write
 
