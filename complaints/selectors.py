@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
@@ -37,10 +38,14 @@ def region_name(code: str) -> str:
     return "".join(parts)
 
 
-def mediator_least_loaded(*, category: str) -> User | None:
-    """The active mediator handling `category` with the fewest cases in mediation."""
+def mediator_least_loaded(*, category: str, exclude: Iterable[int] = ()) -> User | None:
+    """The active mediator handling `category` with the fewest cases in mediation.
+
+    `exclude`: mediators who may not take this case (those who recused themselves).
+    """
     candidates = (
         User.objects.filter(role=Role.MEDIATOR, is_active=True)
+        .exclude(pk__in=list(exclude))
         .annotate(
             load=Count(
                 "mediated_complaints",

@@ -398,6 +398,7 @@ def mediation_resume(*, complaint_id: int, actor: Actor, at: datetime | None = N
         paused = _pause_length(rule, local_date(c.mediation_paused_at), local_date(at))
         c.mediation_paused_days += paused
         c.mediation_paused_at = None
+        c.mediation_reminded_at = None  # the limit moved: remind again before the new one
         c.mediation_due = compute_due(
             rule,
             c.accepted_at or c.mediation_started_at,
@@ -436,7 +437,8 @@ def mediator_reassign(*, complaint_id: int, actor: Actor, mediator: User, reason
         complaint_id,
         name="mediator_reassigned",
         actor=actor,
-        allowed_status=(Status.MEDIATING,),
+        # Settled and compensating cases keep a mediator for fulfilment and payout.
+        allowed_status=(Status.MEDIATING, Status.SETTLED, Status.COMPENSATING),
         permitted=lambda c: actor.is_staff_member,
         apply=apply,
     )
@@ -470,6 +472,23 @@ def fulfilment_report(
     )
 
 
+def bring_to_mediator(c: Complaint) -> dict:
+    """A settled case whose remedy did not arrive goes in front of a mediator.
+
+    The case keeps its mediator, or gets the least loaded one; advance compensation
+    is proposed when it is eligible and an amount was agreed (DESIGN: a missed
+    fulfilment deadline or the consumer's objection).
+    """
+    if c.mediator is None:
+        c.mediator = mediator_least_loaded(category=c.category)
+    return {
+        "mediator": c.mediator.username if c.mediator else None,
+        "advance_compensation_eligible": c.advance_compensation_eligible,
+        "advance_compensation_proposed": c.advance_compensation_eligible
+        and c.agreed_amount is not None,
+    }
+
+
 @transaction.atomic
 def fulfilment_object(*, complaint_id: int, actor: Actor, reason: str, at: datetime | None = None):
     """The consumer says the remedy did not arrive; the case goes back to a person."""
@@ -480,10 +499,7 @@ def fulfilment_object(*, complaint_id: int, actor: Actor, reason: str, at: datet
         c.objection_due = None
         c.fulfilment_reported_at = None
         c.fulfilment_missed = True
-        return {
-            "reason": reason,
-            "advance_compensation_eligible": c.advance_compensation_eligible,
-        }
+        return {"reason": reason, **bring_to_mediator(c)}
 
     return complaint_record_action(
         complaint_id,

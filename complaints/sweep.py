@@ -23,7 +23,11 @@ from complaints.choices import FailReason, Status
 from complaints.deadlines import compute_due, setting
 from complaints.exceptions import WeiquanError
 from complaints.models import Complaint
-from complaints.services import complaint_record_action, complaint_transition
+from complaints.services import (
+    bring_to_mediator,
+    complaint_record_action,
+    complaint_transition,
+)
 
 logger = logging.getLogger(__name__)
 SYSTEM = Actor.system("deadline-sweep")
@@ -70,10 +74,12 @@ def _remind_proposal(c: Complaint, now: datetime) -> dict:
 
 def _flag_fulfilment_missed(c: Complaint, now: datetime) -> dict:
     c.fulfilment_missed = True
-    return {
-        "fulfilment_due": c.fulfilment_due.isoformat(),
-        "advance_compensation_eligible": c.advance_compensation_eligible,
-    }
+    return {"fulfilment_due": c.fulfilment_due.isoformat(), **bring_to_mediator(c)}
+
+
+def _remind_mediation(c: Complaint, now: datetime) -> dict:
+    c.mediation_reminded_at = now
+    return {"mediation_due": c.mediation_due.isoformat()}
 
 
 def _fire(name: str, **params) -> Callable[[int, datetime], object]:
@@ -115,6 +121,18 @@ RULES: tuple[SweepRule, ...] = (
         ),
         "proposal_due",
         _fire("close_no_reply"),
+    ),
+    SweepRule(
+        "mediation_reminder",
+        lambda now: Q(
+            status=Status.MEDIATING,
+            mediation_paused_at__isnull=True,
+            mediation_reminded_at__isnull=True,
+            mediation_due__lt=now + timedelta(days=setting("MEDIATION_REMINDER_DAYS_BEFORE")),
+            mediation_due__gte=now,
+        ),
+        "mediation_due",
+        _recorded("mediation_reminder", Status.MEDIATING, _remind_mediation),
     ),
     SweepRule(
         "fail_mediation",

@@ -26,8 +26,16 @@ NOTIFY = {
     "fulfilment_missed": ("consumer", "platform", "mediator"),
     "start_compensation": ("consumer", "platform"),
     "pay_compensation": ("consumer",),
-    "fail_mediation": ("consumer", "platform"),
-    "refer": ("consumer", "platform"),
+    # fail_mediation and refer: mediation sends the notice PDF itself (mediation.tasks).
+    "mediation_reminder": ("consumer", "platform", "mediator"),
+    "mediator_recused": ("mediator",),
+    "session_scheduled": ("consumer", "platform"),
+    "mediation_proposed": ("consumer", "platform"),
+    "agreement_drafted": ("consumer", "platform"),
+    "agreement_confirmed": ("mediator",),
+    "compensation_blocked": ("platform", "mediator"),
+    "compensation_unblocked": ("platform",),
+    "recovery_recovered": ("platform",),
     "close_no_reply": ("consumer", "platform"),
     "withdraw": ("platform",),
     "mediator_reassigned": ("mediator",),
@@ -62,12 +70,7 @@ def notify_event(event_id: int) -> int:
         f"投诉编号：{complaint.reference}\n当前状态：{complaint.get_status_display()}\n"
         f"事件：{event.name}\n"
     )
-    sent = send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=True)
-    if event.name in ("fail_mediation", "refer") and sent:
-        from complaints.services import complaint_parties_notified
-
-        complaint_parties_notified(complaint_id=complaint.pk)
-    return sent
+    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=True)
 
 
 @shared_task

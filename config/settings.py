@@ -300,6 +300,8 @@ SPECTACULAR_SETTINGS = {
         "RejectReasonEnum": "complaints.choices.RejectReason",
         "FailReasonEnum": "complaints.choices.FailReason",
         "ReferralRouteEnum": "complaints.choices.ReferralRoute",
+        "SessionChannelEnum": "mediation.models.SessionChannel",
+        "ProposalReplyEnum": "mediation.models.ProposalReply",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -324,6 +326,10 @@ WEIQUAN = {
     # Window for the consumer to object after the platform reports fulfilment.
     "FULFILMENT_OBJECTION_DAYS": int(os.environ.get("FULFILMENT_OBJECTION_DAYS", "7")),
     "DEFAULT_FULFILMENT_DAYS": int(os.environ.get("DEFAULT_FULFILMENT_DAYS", "7")),
+    # The mediator (and the parties) are reminded this many days before the mediation limit.
+    "MEDIATION_REMINDER_DAYS_BEFORE": int(os.environ.get("MEDIATION_REMINDER_DAYS_BEFORE", "7")),
+    # The complaint centre's name on agreements and notices (调解组织).
+    "CENTRE_NAME": os.environ.get("CENTRE_NAME", "维权消费纠纷在线调解中心"),
     "SWEEP_BATCH_SIZE": int(os.environ.get("SWEEP_BATCH_SIZE", "500")),
     # Request bodies under /api/: JSON bodies, and one evidence file per upload (413 above).
     "API_MAX_BODY_BYTES": int(os.environ.get("API_MAX_BODY_BYTES", str(1024 * 1024))),

@@ -535,7 +535,7 @@ class RecoveryAdmin(AdminActionsMixin, ReadOnlyAdmin):
 
     def describe_action_error(self, exc: WeiquanError) -> str:
         if isinstance(exc, RecoveryClosed):
-            state = exc.fields.get("state", "")
+            state = exc.state
             label = Recovery.State(state).label if state in Recovery.State.values else state
             return str(_("该追偿已结束（%(state)s），不能核销。") % {"state": label})
         return super().describe_action_error(exc)

@@ -138,6 +138,15 @@ def quick_certificate(monkeypatch):
 
 
 @pytest.fixture
+def quick_documents(monkeypatch):
+    """Skip rendering and signing agreement and notice PDFs (a second or two each) where the
+    test is about something else; tests/mediation renders, signs and reads them for real."""
+    monkeypatch.setattr("mediation.documents.agreement_pdf", lambda doc: b"%PDF-1.7 agreement")
+    monkeypatch.setattr("mediation.documents.notice_pdf", lambda doc: b"%PDF-1.7 notice")
+    monkeypatch.setattr("mediation.signing.sign_pdf", lambda data, **kwargs: data)
+
+
+@pytest.fixture
 def superuser(db):
     from tests.factories import UserFactory
 

@@ -85,4 +85,45 @@ def complaint_in(
     return complaint
 
 
-__all__ = ["Decimal", "PATHS", "actor_for", "complaint_in"]
+def agreement_confirmed(
+    complaint: Complaint,
+    *,
+    terms: str,
+    amount: str,
+    fulfilment_days: int = 7,
+    facts: str = "消费者购买的商品存在质量问题，双方就退款金额发生争议。",
+) -> None:
+    """The mediator drafts the agreement and both parties confirm it online, so that
+    `sign_agreement` with the same terms may be fired."""
+    from mediation.agreements import agreement_confirm, agreement_draft
+
+    complaint.refresh_from_db()
+    agreement = agreement_draft(
+        complaint_id=complaint.pk,
+        actor=Actor.of_user(complaint.mediator),
+        facts=facts,
+        terms=terms,
+        amount=amount,
+        fulfilment_days=fulfilment_days,
+    )
+    for party in (Actor.of_user(complaint.consumer), Actor.of_platform(complaint.platform)):
+        agreement_confirm(
+            complaint_id=complaint.pk,
+            actor=party,
+            version=agreement.version,
+            ip="203.0.113.7",
+            user_agent="Mozilla/5.0 (test)",
+        )
+
+
+def deposit(platform, amount: str = "100000.00") -> None:
+    """Give a platform a guarantee deposit, as `manage.py deposit` does."""
+    from mediation.models import GuaranteeDepositEntry
+    from mediation.services import guarantee_deposit_record
+
+    guarantee_deposit_record(
+        platform=platform, amount=amount, kind=GuaranteeDepositEntry.Kind.DEPOSIT
+    )
+
+
+__all__ = ["Decimal", "PATHS", "actor_for", "agreement_confirmed", "complaint_in", "deposit"]

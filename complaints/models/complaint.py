@@ -164,6 +164,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     acceptance_overdue = models.BooleanField(_("受理已超期"), default=False)
     platform_late = models.BooleanField(_("平台超期未答复"), default=False)
     proposal_reminded_at = models.DateTimeField(null=True, blank=True)
+    mediation_reminded_at = models.DateTimeField(null=True, blank=True)
     mediation_paused_at = models.DateTimeField(_("调解计时暂停于"), null=True, blank=True)
     mediation_paused_days = models.PositiveIntegerField(_("暂停天数"), default=0)
     fulfilment_reported_at = models.DateTimeField(null=True, blank=True)

@@ -302,12 +302,15 @@ def test_pause_filter_and_resume(staff_client, file, mediator):
     )
 
 
-def test_deadline_filter_separates_overdue_from_due_soon(staff_client, file, time_machine):
+def test_deadline_filter_separates_overdue_from_due_soon(
+    staff_client, staff_user, file, time_machine
+):
     # given a complaint filed a month ago and one filed now, neither decided
     old = file("submitted", at=timezone.now() - timedelta(days=30))
     new = file("submitted")
     # when staff look two days before the new one's acceptance deadline... almost
     time_machine.move_to(new.acceptance_due - timedelta(days=1))
+    staff_client.force_login(staff_user)  # days later: the first session has expired
     overdue = staff_client.get(CHANGELIST + "?deadline=overdue").content.decode()
     soon = staff_client.get(CHANGELIST + "?deadline=soon").content.decode()
     # then each is where it belongs

@@ -20,7 +20,7 @@ from complaints.exceptions import (
 from complaints.models import Complaint, ComplaintEvent
 from complaints.services import TRANSITION_NAMES, complaint_transition, transitions_available
 from tests.factories import MerchantFactory, PlatformFactory, UserFactory
-from tests.states import complaint_in
+from tests.states import agreement_confirmed, complaint_in, deposit
 
 pytestmark = pytest.mark.django_db
 
@@ -113,6 +113,12 @@ def parties(consumer, other_consumer, platform, staff, mediator, regulator):
     }
 
 
+@pytest.fixture(autouse=True)
+def _deposit(platform):
+    """Advance compensation is paid from the guarantee deposit (tests/mediation for caps)."""
+    deposit(platform)
+
+
 def snapshot(complaint: Complaint) -> tuple:
     complaint.refresh_from_db()
     return (
@@ -131,6 +137,8 @@ def test_every_transition_of_the_design_is_covered():
 def test_right_actor_fires_transition_and_writes_event(name, parties, consumer, platform):
     source, role, body, target, outcome = CASES[name]
     complaint = complaint_in(source, consumer=consumer, platform_code=platform.code)
+    if name == "sign_agreement":  # both parties confirmed the draft first (tests/mediation)
+        agreement_confirmed(complaint, **body)
     events_before = complaint.events.count()
 
     with_callbacks = complaint_transition(

@@ -17,7 +17,7 @@ from django.db import connection
 
 from complaints.actors import Actor
 from complaints.choices import Status
-from complaints.exceptions import TransitionConflict, WeiquanError
+from complaints.exceptions import WeiquanError
 from complaints.models import Complaint
 from complaints.services import complaint_transition
 from mediation import compensation
@@ -41,12 +41,6 @@ pytestmark = [
 
 Kind = GuaranteeDepositEntry.Kind
 BLOCKED = "compensation_blocked:deposit_balance"
-RECHECK_RACE = (
-    "Bug: compensation_recheck lists the unpaid cases, then locks each to record a change; "
-    "a payout that closes one in between makes complaint_record_action raise "
-    "TransitionConflict, which aborts the recheck (and, in transition_fire, replaces the "
-    "refused payer's CompensationBlocked)."
-)
 # The API fires transitions through the core service; mediation's own entry point also
 # records the block on the case after the refusal.
 ENTRY_POINTS = {"complaint_transition": complaint_transition, "transition_fire": transition_fire}
@@ -217,16 +211,9 @@ def test_top_ups_interleaved_with_payouts_keep_the_balance_the_sum_of_the_entrie
     assert kinds.count(Kind.DEPOSIT) == 3 and kinds.count(Kind.PAYOUT) == paid
     assert Recovery.objects.count() == paid
     # and every payout not paid was refused for the balance
-    if entry_point == "transition_fire" and "transition_conflict" in payouts:
-        pytest.xfail(RECHECK_RACE)  # reproduced deterministically below
     assert set(payouts) <= {"ok", BLOCKED}, outcomes
 
 
-@pytest.mark.xfail(
-    raises=TransitionConflict,
-    strict=True,
-    reason=RECHECK_RACE,
-)
 def test_a_recheck_that_meets_a_payout_in_flight_skips_the_case_it_closed(
     consumer, platform, mediator, monkeypatch
 ):
