@@ -20,6 +20,7 @@ from rest_framework.views import set_rollback
 
 from complaints import exceptions as domain
 from evidence import exceptions as evidence
+from mediation import exceptions as mediation
 
 logger = logging.getLogger("api.errors")
 PROBLEM = "application/problem+json"
@@ -38,6 +39,9 @@ DOMAIN_STATUS: dict[type[domain.WeiquanError], tuple[int, str]] = {
     evidence.UnsupportedEvidenceType: (415, "File type not accepted"),
     evidence.EvidenceUnavailable: (410, "Content purged after its retention period"),
     evidence.EvidenceMissing: (500, "Evidence content missing"),
+    mediation.CompensationBlocked: (409, "Advance compensation blocked by a cap"),
+    mediation.DocumentPending: (409, "Document not ready yet"),
+    mediation.RecoveryClosed: (409, "Recovery already closed"),
 }
 
 
@@ -101,6 +105,8 @@ def problem_exception_handler(exc, context):
     headers = {}
     if isinstance(exc, domain.WeiquanError):
         status, body = _domain_problem(exc, request)
+        if getattr(exc, "retry_after", None):
+            headers["Retry-After"] = str(exc.retry_after)
     elif isinstance(exc, ConcurrentTransition):
         status, body = (
             409,

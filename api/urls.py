@@ -12,6 +12,29 @@ from api.views.evidence import (
     EvidenceVerifyView,
     PublicKeyView,
 )
+from api.views.mediation import (
+    AgreementConfirmView,
+    AgreementPdfView,
+    AgreementView,
+    CaseNotesView,
+    CompensationView,
+    DepositEntriesView,
+    DepositView,
+    FulfilmentObjectionView,
+    FulfilmentReportView,
+    MediationClockView,
+    MediationProposalReplyView,
+    MediationProposalsView,
+    MediatorCasesView,
+    NoticePdfView,
+    ReassignView,
+    RecoveryListView,
+    RecoveryRecoverView,
+    RecoveryWriteOffView,
+    RecuseView,
+    SessionRecordView,
+    SessionsView,
+)
 from api.views.packages import ComplaintEvidencePackageView
 from api.views.reporting import (
     ComplaintRatingView,
@@ -65,6 +88,45 @@ urlpatterns = [
     ),
     path(
         "v1/evidence/<record_id:pk>/verify/", EvidenceVerifyView.as_view(), name="evidence-verify"
+    ),
+    # Mediation: the case file, fulfilment and advance compensation of one complaint.
+    *[
+        path(f"v1/complaints/{REFERENCE}/{suffix}", view.as_view(), name=name)
+        for suffix, view, name in (
+            ("notes/", CaseNotesView, "complaint-notes"),
+            ("sessions/", SessionsView, "complaint-sessions"),
+            ("sessions/<record_id:pk>/record/", SessionRecordView, "complaint-session-record"),
+            ("mediation-proposals/", MediationProposalsView, "complaint-mediation-proposals"),
+            (
+                "mediation-proposals/<record_id:pk>/reply/",
+                MediationProposalReplyView,
+                "complaint-mediation-proposal-reply",
+            ),
+            ("agreement/", AgreementView, "complaint-agreement"),
+            ("agreement/confirm/", AgreementConfirmView, "complaint-agreement-confirm"),
+            ("agreement.pdf", AgreementPdfView, "complaint-agreement-pdf"),
+            ("notice.pdf", NoticePdfView, "complaint-notice-pdf"),
+            ("recuse/", RecuseView, "complaint-recuse"),
+            ("reassign/", ReassignView, "complaint-reassign"),
+            ("mediation-clock/", MediationClockView, "complaint-mediation-clock"),
+            ("fulfilment/report/", FulfilmentReportView, "complaint-fulfilment-report"),
+            ("fulfilment/objection/", FulfilmentObjectionView, "complaint-fulfilment-objection"),
+            ("compensation/", CompensationView, "complaint-compensation"),
+        )
+    ],
+    path("v1/mediation/cases/", MediatorCasesView.as_view(), name="mediation-cases"),
+    path("v1/deposit/", DepositView.as_view(), name="deposit"),
+    path("v1/deposit/entries/", DepositEntriesView.as_view(), name="deposit-entries"),
+    path("v1/recoveries/", RecoveryListView.as_view(), name="recovery-list"),
+    path(
+        "v1/recoveries/<record_id:pk>/recover/",
+        RecoveryRecoverView.as_view(),
+        name="recovery-recover",
+    ),
+    path(
+        "v1/recoveries/<record_id:pk>/write-off/",
+        RecoveryWriteOffView.as_view(),
+        name="recovery-write-off",
     ),
     path("v1/evidence/checkpoints/", CheckpointListView.as_view(), name="evidence-checkpoints"),
     path("v1/evidence/public-key/", PublicKeyView.as_view(), name="evidence-public-key"),

@@ -33,11 +33,11 @@ from complaints.models import Complaint
 from complaints.selectors import complaints_visible_to
 from complaints.services import (
     complaint_file,
-    complaint_transition,
     thread_read,
     transitions_available,
 )
 from evidence.services import message_post_with_attachments
+from mediation.services import transition_fire
 
 
 class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -89,7 +89,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         complaint = self.get_object()
         serializer = TRANSITION_SERIALIZERS[name](data=request.data)
         serializer.is_valid(raise_exception=True)
-        complaint = complaint_transition(
+        complaint = transition_fire(
             complaint_id=complaint.pk,
             name=name,
             actor=actor_of(request),

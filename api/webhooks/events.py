@@ -18,6 +18,13 @@ EVENT_TYPE_BY_NAME: dict[str, str] = {
     "start_compensation": "complaint.compensation_started",
     "fulfilment_missed": "complaint.fulfilment_missed",
     "message_posted": "message.created",
+    # Mediation asks something of the platform: confirm a draft, answer a proposal,
+    # attend a session, top up the deposit (or pay now that it was topped up).
+    "agreement_drafted": "mediation.agreement_drafted",
+    "mediation_proposed": "mediation.proposed",
+    "session_scheduled": "mediation.session_scheduled",
+    "compensation_blocked": "compensation.blocked",
+    "compensation_unblocked": "compensation.unblocked",
 }
 # Any other change that ends in `closed` (confirm_fulfilment, pay_compensation,
 # fail_mediation, refer, close_no_reply).

@@ -11,22 +11,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from api.keys import api_key_create
 from api.models import WebhookEndpoint
 from api.serializers import TRANSITION_SERIALIZERS
 from api.webhooks.services import webhook_endpoint_create
+from complaints.actors import Actor
 from complaints.models import Complaint
+from complaints.services import complaint_transition
 from evidence.models import EvidenceRecord
+from mediation.agreements import agreement_draft
+from mediation.models import MediationProposal, MediationSession, Recovery
+from mediation.services import mediation_propose, session_schedule
 from tests.api.clients import client_for
 from tests.api.test_complaints_api import BODY
 from tests.factories import PlatformFactory, UserFactory
-from tests.states import complaint_in
+from tests.states import agreement_confirmed, complaint_in, deposit
 
 ROLES = [
     "consumer",
@@ -53,6 +60,13 @@ class World:
     endpoint: WebhookEndpoint
     record: EvidenceRecord
     clients: dict = field(default_factory=dict)
+    # Mediation: a session and a proposal on `complaint`; a case settled by a signed
+    # agreement; one whose mediation failed, with a recovery to close.
+    session: MediationSession | None = None
+    proposal: MediationProposal | None = None
+    agreed: Complaint | None = None
+    ended: Complaint | None = None
+    recovery: Recovery | None = None
 
 
 @dataclass
@@ -223,6 +237,145 @@ MATRIX: dict[tuple[str, str], Row] = {
 }
 
 
+# Mediation. Shared case files: the parties, the mediator and staff; a regulator is refused.
+CASE_FILE = by_role(200, regulator=403, **OUT_OF_SCOPE)
+MEDIATOR_ONLY = {role: 403 for role in ("consumer", "platform", "staff", "regulator")}
+LEDGER_READERS = {"platform": 200, "other_platform": 200, "staff": 200, "anonymous": 401}
+
+
+def agreed_path(suffix: str) -> Callable[[World], str]:
+    return lambda w: f"/api/v1/complaints/{w.agreed.reference}/{suffix}"
+
+
+def recovery_row(suffix: str, body: dict) -> Row:
+    return Row(
+        lambda w: f"/api/v1/recoveries/{w.recovery.pk}/{suffix}",
+        by_role(403, platform=200, staff=200, other_platform=404, anonymous=401),
+        body=body,
+        ghost=lambda w: f"/api/v1/recoveries/{w.recovery.pk + 10_000}/{suffix}",
+    )
+
+
+MATRIX.update(
+    {
+        ("complaint-notes", "GET"): complaint_row(
+            "notes/", by_role(200, consumer=403, platform=403, regulator=403, **OUT_OF_SCOPE)
+        ),
+        ("complaint-notes", "POST"): complaint_row(
+            "notes/",
+            by_role(201, consumer=403, platform=403, regulator=403, **OUT_OF_SCOPE),
+            body={"body": "商家电话未接通，明日再联系。"},
+        ),
+        ("complaint-sessions", "GET"): complaint_row("sessions/", CASE_FILE),
+        ("complaint-sessions", "POST"): complaint_row(
+            "sessions/",
+            by_role(201, **MEDIATOR_ONLY, **OUT_OF_SCOPE),
+            body=lambda: {
+                "scheduled_at": (timezone.now() + timedelta(days=3)).isoformat(),
+                "channel": "video",
+                "participants": ["张三", "好物商城客服"],
+            },
+        ),
+        ("complaint-session-record", "POST"): Row(
+            lambda w: f"/api/v1/complaints/{w.complaint.reference}/sessions/{w.session.pk}/record/",
+            by_role(200, **MEDIATOR_ONLY, **OUT_OF_SCOPE),
+            body={"minutes": "双方陈述意见，同意继续协商。"},
+            ghost=lambda w: f"/api/v1/complaints/{GHOST}/sessions/{w.session.pk}/record/",
+        ),
+        ("complaint-mediation-proposals", "GET"): complaint_row("mediation-proposals/", CASE_FILE),
+        ("complaint-mediation-proposals", "POST"): complaint_row(
+            "mediation-proposals/",
+            by_role(201, **MEDIATOR_ONLY, **OUT_OF_SCOPE),
+            body={"terms": "平台退款400元", "amount": "400.00"},
+        ),
+        ("complaint-mediation-proposal-reply", "POST"): Row(
+            lambda w: (
+                f"/api/v1/complaints/{w.complaint.reference}/mediation-proposals/"
+                f"{w.proposal.pk}/reply/"
+            ),
+            by_role(403, consumer=200, platform=200, **OUT_OF_SCOPE),
+            body={"reply": "accepted"},
+            ghost=lambda w: (
+                f"/api/v1/complaints/{GHOST}/mediation-proposals/{w.proposal.pk}/reply/"
+            ),
+        ),
+        ("complaint-agreement", "GET"): complaint_row("agreement/", CASE_FILE),
+        ("complaint-agreement", "PUT"): complaint_row(
+            "agreement/",
+            by_role(200, **MEDIATOR_ONLY, **OUT_OF_SCOPE),
+            body={"facts": "商品质量争议", "terms": "平台退款350元", "amount": "350.00"},
+        ),
+        # The mediator records a party's confirmation only when naming the party (422).
+        ("complaint-agreement-confirm", "POST"): complaint_row(
+            "agreement/confirm/",
+            by_role(403, consumer=201, platform=201, mediator=422, **OUT_OF_SCOPE),
+            body={"version": 1},
+        ),
+        ("complaint-agreement-pdf", "GET"): Row(
+            agreed_path("agreement.pdf"),
+            CASE_FILE,
+            ghost=lambda w: f"/api/v1/complaints/{GHOST}/agreement.pdf",
+        ),
+        ("complaint-notice-pdf", "GET"): Row(
+            lambda w: f"/api/v1/complaints/{w.ended.reference}/notice.pdf",
+            CASE_FILE,
+            ghost=lambda w: f"/api/v1/complaints/{GHOST}/notice.pdf",
+        ),
+        ("complaint-recuse", "POST"): complaint_row(
+            "recuse/",
+            by_role(200, **MEDIATOR_ONLY, **OUT_OF_SCOPE),
+            body={"reason": "与商家负责人系亲属"},
+        ),
+        ("complaint-reassign", "POST"): complaint_row(
+            "reassign/",
+            by_role(403, staff=200, **OUT_OF_SCOPE),
+            body={"mediator": "mediator2", "reason": "调解员休假"},
+        ),
+        ("complaint-mediation-clock", "POST"): complaint_row(
+            "mediation-clock/",
+            by_role(200, consumer=403, platform=403, regulator=403, **OUT_OF_SCOPE),
+            body={"action": "pause", "reason": "送检鉴定"},
+        ),
+        ("complaint-fulfilment-report", "POST"): Row(
+            agreed_path("fulfilment/report/"),
+            by_role(403, platform=200, **OUT_OF_SCOPE),
+            body={"note": "已退款至原支付账户"},
+            ghost=lambda w: f"/api/v1/complaints/{GHOST}/fulfilment/report/",
+        ),
+        ("complaint-fulfilment-objection", "POST"): Row(
+            agreed_path("fulfilment/objection/"),
+            by_role(403, consumer=200, **OUT_OF_SCOPE),
+            body={"reason": "退款未到账"},
+            ghost=lambda w: f"/api/v1/complaints/{GHOST}/fulfilment/objection/",
+        ),
+        ("complaint-compensation", "GET"): complaint_row("compensation/", CASE_FILE),
+        ("mediation-cases", "GET"): Row(
+            lambda w: "/api/v1/mediation/cases/",
+            by_role(403, mediator=200, unassigned_mediator=200, anonymous=401),
+        ),
+        # A platform naming another platform's ledger is refused, not shown its own.
+        ("deposit", "GET"): Row(
+            lambda w: "/api/v1/deposit/?platform=shop",
+            by_role(403, **{**LEDGER_READERS, "other_platform": 403}),
+        ),
+        ("deposit-entries", "GET"): Row(
+            lambda w: "/api/v1/deposit/entries/?platform=shop",
+            by_role(403, **{**LEDGER_READERS, "other_platform": 403}),
+        ),
+        ("deposit-entries", "POST"): Row(
+            lambda w: "/api/v1/deposit/entries/",
+            by_role(403, staff=201, anonymous=401),
+            body={"platform": "shop", "kind": "deposit", "amount": "5000.00"},
+        ),
+        ("recovery-list", "GET"): Row(
+            lambda w: "/api/v1/recoveries/", by_role(403, **LEDGER_READERS)
+        ),
+        ("recovery-recover", "POST"): recovery_row("recover/", {"amount": "100.00"}),
+        ("recovery-write-off", "POST"): recovery_row("write-off/", {"reason": "商家已注销"}),
+    }
+)
+
+
 # Transitions, for a complaint in mediation: who may fire those its state allows, with a
 # valid body each (so the answer is about access, not shape); every other one is 409.
 TRANSITION_BODIES = {
@@ -237,7 +390,9 @@ TRANSITION_BODIES = {
     "withdraw": {"reason": "已自行解决"},
 }
 ALLOWED_IN_MEDIATION = {
-    "sign_agreement": {"mediator": 200},
+    # The mediator's to fire; 422 here because the parties have not confirmed this draft
+    # (tests/mediation/test_agreement_flow.py signs a confirmed one).
+    "sign_agreement": {"mediator": 422},
     "start_compensation": {"mediator": 200, "staff": 200},  # the merchant is unidentified
     "fail_mediation": {"mediator": 200},
     "refer": {"mediator": 200},
@@ -289,15 +444,19 @@ def world(
     mediator,
     regulator,
     quick_certificate,
+    quick_documents,
+    django_capture_on_commit_callbacks,
 ):
     complaint = complaint_in("mediating", consumer=consumer, platform_code="shop")
     assert complaint.mediator == mediator
-    # Made after the assignment, so the case is not theirs.
-    unassigned = UserFactory(username="mediator2", role="mediator")
-    other_regulator = UserFactory(username="reg-gd", role="regulator", region_prefix="44")
     endpoint = webhook_endpoint_create(platform=platform, url="https://hooks.shop.example/wq")
     record = EvidenceRecord.objects.filter(complaint=complaint).order_by("seq").first()
-    clients = {
+    world = World(complaint=complaint, endpoint=endpoint, record=record)
+    _mediation_world(world, django_capture_on_commit_callbacks)
+    # Made after the assignments, so the cases are not theirs.
+    unassigned = UserFactory(username="mediator2", role="mediator")
+    other_regulator = UserFactory(username="reg-gd", role="regulator", region_prefix="44")
+    world.clients = {
         "consumer": client_for(consumer),
         "other_consumer": client_for(other_consumer),
         "platform": client_for(api_key=api_key_create(platform=platform)[1]),
@@ -312,7 +471,49 @@ def world(
     # The other consumer and platform have cases of their own, so "empty" is not "nothing".
     PlatformFactory(code="third")
     complaint_in("submitted", consumer=other_consumer, platform_code="other")
-    return World(complaint=complaint, endpoint=endpoint, record=record, clients=clients)
+    return world
+
+
+def _mediation_world(world: World, on_commit) -> None:
+    """Sessions, proposals and an agreement draft on the case in mediation; a second case
+    settled by a signed agreement, and a third whose mediation failed (documents stubbed:
+    tests/mediation render and verify them for real)."""
+    complaint = world.complaint
+    mediator = Actor.of_user(complaint.mediator)
+    soon = timezone.now() + timedelta(days=2)
+    world.session = session_schedule(
+        complaint_id=complaint.pk, actor=mediator, scheduled_at=soon, channel="phone"
+    )
+    world.proposal = mediation_propose(
+        complaint_id=complaint.pk, actor=mediator, terms="平台退款450元", amount="450.00"
+    )
+    agreement_draft(
+        complaint_id=complaint.pk, actor=mediator, facts="质量争议", terms="退款", amount="1.00"
+    )
+    deposit(complaint.platform)
+    with on_commit(execute=True):
+        world.agreed = complaint_in("mediating", consumer=complaint.consumer, platform_code="shop")
+        agreement_confirmed(world.agreed, terms="平台退款300元", amount="300.00")
+        complaint_transition(
+            complaint_id=world.agreed.pk,
+            name="sign_agreement",
+            actor=mediator,
+            params={"terms": "平台退款300元", "amount": "300.00", "fulfilment_days": 7},
+        )
+        world.ended = complaint_in("mediating", consumer=complaint.consumer, platform_code="shop")
+        complaint_transition(
+            complaint_id=world.ended.pk,
+            name="fail_mediation",
+            actor=mediator,
+            params={"reason_code": "party_absent", "reason": "商家拒绝参加调解"},
+        )
+    world.recovery = Recovery.objects.create(
+        complaint=world.ended,
+        platform=world.ended.platform,
+        merchant_name="某商家",
+        amount="300.00",
+        opened_at=timezone.now(),
+    )
 
 
 def _call(client, method: str, path: str, row: Row):
