@@ -22,17 +22,20 @@ VAR_DIR := $(or $(WEIQUAN_VAR_DIR),var)
 # WeasyPrint (PDF certificates) loads Pango and HarfBuzz's subsetter at run time;
 # without a CJK font it prints Chinese as empty boxes (tests/evidence/test_certificate.py).
 # wrk drives the HTTP benchmarks of `make bench`.
-SYSTEM_PACKAGES ?= fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 wrk
+# gettext (msgfmt) compiles the web pages' message catalogues (`make messages`).
+SYSTEM_PACKAGES ?= fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 wrk \
+	gettext
 
 REQUIREMENTS := requirements.txt requirements-dev.txt
 # pip runs again only when a requirements file is newer than this stamp.
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: help venv system-deps run test lint clean bench
+.PHONY: help venv system-deps messages run test lint clean bench
 
 help:
 	@echo "make run     serve http://$(HOST):$(PORT)/ with demo data, a Celery worker and beat (PORT=...)"
 	@echo "make test    run the test suite (PYTEST_ARGS=...; DATABASE_URL=postgres://... for PostgreSQL)"
+	@echo "make messages  compile the message catalogues (run and test do it first)"
 	@echo "make lint    ruff check, ruff format --check, makemigrations --check, lint-imports"
 	@echo "make bench   benchmarks (same-run ratios), written to docs/performance.md"
 	@echo "make clean   remove $(VENV), var/ and caches"
@@ -53,7 +56,7 @@ system-deps:
 
 run: export DEBUG := 1
 run: export WEBHOOK_ALLOW_PRIVATE_URLS := 1
-run: system-deps $(STAMP)
+run: system-deps $(STAMP) messages
 	@mkdir -p $(VAR_DIR)/broker $(VAR_DIR)/broker-processed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
@@ -61,8 +64,14 @@ run: system-deps $(STAMP)
 	@VENV=$(VENV) HOST=$(HOST) PORT=$(PORT) bash scripts/dev-serve.sh
 
 # The suite runs on config.settings_test (pyproject.toml), whatever the shell exported.
-test: system-deps $(STAMP)
+test: system-deps $(STAMP) messages
 	env -u DJANGO_SETTINGS_MODULE $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The English catalogues (<app>/locale/en/LC_MESSAGES/django.po; the msgids are Chinese)
+# compiled to .mo, which git ignores; compilemessages skips a catalogue already up to date.
+messages: system-deps $(STAMP)
+	@DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py compilemessages --ignore=$(VENV) \
+		--ignore=var --ignore=node_modules --settings=config.settings_test --verbosity 0
 
 # Runs every check and fails at the end if any failed, so CI shows all problems at once.
 # makemigrations needs settings but no database: the test settings on in-memory SQLite.

@@ -86,8 +86,11 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The web pages' role navigation (complaints/web/context.py).
+                "complaints.web.context.web",
             ],
         },
     },
@@ -129,7 +132,15 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# Chinese is the source language (msgids); each app keeps its English catalogue in
+# <app>/locale/en/LC_MESSAGES/django.po (found through the app), compiled by `make`.
 LOCALE_PATHS = [BASE_DIR / "locale"]
+
+# The web pages (complaints/web/): login, where to land, the CSRF failure page.
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:home"
+CSRF_FAILURE_VIEW = "complaints.web.errors.csrf_failure"
 USE_I18N = True
 USE_TZ = True
 # Stored in UTC (USE_TZ); shown in the complaint centre's time zone.

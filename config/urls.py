@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from api.errors import api_400, api_404, api_500
+from complaints.web import errors as web_errors
 
 # /healthz, /readyz and /metrics are answered by config.health.OperationsEndpointsMiddleware,
 # before the Host check and the HTTPS redirect (probes call a backend by its address).
@@ -15,30 +16,35 @@ urlpatterns = [
     # inline-script page of the same name.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("api/", include("api.urls")),
+    # Web pages (complaints/web/): Django's set_language (POST) switches the language.
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("complaints.web.account_urls")),
+    path("complaints/", include("complaints.web.consumer_urls")),
+    path("", include("complaints.web.urls")),
 ]
 
 
 def handler400(request, exception=None):
-    """Problem+json under /api/, Django's page elsewhere."""
+    """Problem+json under /api/, the web's page elsewhere."""
     if request.path.startswith("/api/"):
         return api_400(request, exception)
-    from django.views.defaults import bad_request
+    return web_errors.bad_request(request, exception)
 
-    return bad_request(request, exception)
+
+def handler403(request, exception=None):
+    """The web's 403 page (DRF answers its own 403s under /api/ as problem+json)."""
+    return web_errors.permission_denied(request, exception)
 
 
 def handler404(request, exception=None):
-    """Problem+json under /api/, Django's page elsewhere."""
+    """Problem+json under /api/, the web's page elsewhere."""
     if request.path.startswith("/api/"):
         return api_404(request, exception)
-    from django.views.defaults import page_not_found
-
-    return page_not_found(request, exception)
+    return web_errors.page_not_found(request, exception)
 
 
 def handler500(request):
+    """Problem+json under /api/, the web's page elsewhere."""
     if request.path.startswith("/api/"):
         return api_500(request)
-    from django.views.defaults import server_error
-
-    return server_error(request)
+    return web_errors.server_error(request)
