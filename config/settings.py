@@ -207,6 +207,10 @@ if os.environ.get("REDIS_URL"):
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "weiquan@localhost")
+# Text messages (sign-up codes to a phone): complaints/sms.py; console in development.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "complaints.sms.ConsoleSmsBackend")
+# Links in notification emails point here (no request to take the host from).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Celery: the embedded filesystem broker needs no service (make run); production sets
 # CELERY_BROKER_URL to Redis or RabbitMQ.

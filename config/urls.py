@@ -19,6 +19,8 @@ urlpatterns = [
     # Web pages (complaints/web/): Django's set_language (POST) switches the language.
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("complaints.web.account_urls")),
+    # A case's evidence page lives in evidence/ (the core may not import evidence).
+    path("complaints/<str:reference>/evidence/", include("evidence.web_urls")),
     path("complaints/", include("complaints.web.consumer_urls")),
     path("", include("complaints.web.urls")),
 ]

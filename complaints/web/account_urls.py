@@ -55,3 +55,9 @@ urlpatterns = [
         name="password_reset_complete",
     ),
 ]
+
+urlpatterns += [
+    path("signup/", accounts.signup, name="signup"),
+    path("signup/verify/", accounts.signup_verify, name="signup_verify"),
+    path("signup/resend/", accounts.signup_resend, name="signup_resend"),
+]
