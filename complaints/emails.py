@@ -40,6 +40,7 @@ def send_templated_mail(
     context: dict,
     language: str | None = None,
     fail_silently: bool = False,
+    attachments: Iterable[tuple[str, bytes, str]] = (),
 ) -> int:
     """Send one email rendered from template set `name` to `to`; returns 1 when sent."""
     recipients = [address for address in to if address]
@@ -49,4 +50,6 @@ def send_templated_mail(
     subject, text, html = render_mail(name, context, language=language or settings.LANGUAGE_CODE)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, recipients)
     message.attach_alternative(html, "text/html")
+    for file_name, content, media_type in attachments:
+        message.attach(file_name, content, media_type)
     return message.send(fail_silently=fail_silently)

@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
+from django.utils import translation
 
 logger = logging.getLogger(__name__)
 
@@ -44,12 +44,17 @@ NOTIFY = {
 
 @shared_task
 def notify_event(event_id: int) -> int:
-    """Email the parties an event concerns; returns how many messages were sent."""
+    """Email the parties an event concerns, each in their language; returns how many
+    messages were sent. Templates: web/email/event*.{txt,html} (complaints/templates)."""
+    from complaints.emails import send_templated_mail, user_language
     from complaints.models import ComplaintEvent
 
     event = (
         ComplaintEvent.objects.select_related(
-            "complaint", "complaint__consumer", "complaint__platform", "complaint__mediator"
+            "complaint",
+            "complaint__consumer",
+            "complaint__platform",
+            "complaint__mediator",
         )
         .filter(pk=event_id)
         .first()
@@ -57,20 +62,53 @@ def notify_event(event_id: int) -> int:
     if event is None:
         return 0
     complaint = event.complaint
-    addresses = {
-        "consumer": complaint.consumer.email,
-        "platform": complaint.platform.notice_email,
-        "mediator": complaint.mediator.email if complaint.mediator else "",
+    # Who is told, with the address and the language they read. A platform has no
+    # personal language: its notices go out in the site's (Chinese).
+    parties = {
+        "consumer": (complaint.consumer.email, user_language(complaint.consumer)),
+        "platform": (complaint.platform.notice_email, settings.LANGUAGE_CODE),
+        "mediator": (
+            (complaint.mediator.email, user_language(complaint.mediator))
+            if complaint.mediator
+            else ("", "")
+        ),
     }
-    recipients = sorted({addresses[p] for p in NOTIFY.get(event.name, ()) if addresses[p]})
-    if not recipients:
-        return 0
-    subject = f"[维权] 投诉 {complaint.reference}：{complaint.get_status_display()}"
-    body = (
-        f"投诉编号：{complaint.reference}\n当前状态：{complaint.get_status_display()}\n"
-        f"事件：{event.name}\n"
-    )
-    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=True)
+    sent = 0
+    seen: set[str] = set()
+    for party in NOTIFY.get(event.name, ()):
+        address, language = parties[party]
+        if not address or address in seen:
+            continue
+        seen.add(address)
+        with translation.override(language):
+            context = _event_context(event, party)
+        sent += send_templated_mail(
+            to=[address],
+            name="event",
+            context=context,
+            language=language,
+            fail_silently=True,
+        )
+    return sent
+
+
+def _event_context(event, party: str) -> dict:
+    """What the event email says to `party`: what happened, the next deadline, the link.
+    Called inside the reader's language (translation.override)."""
+    from complaints.web.timeline import deadline_sentence, event_entry
+
+    entry = event_entry(event, party)
+    sentence = deadline_sentence(event.complaint)
+    return {
+        "complaint": event.complaint,
+        "party": party,
+        "who": str(entry["who"]),
+        "what": str(entry["what"]),
+        "details": [str(d) for d in entry["details"]],
+        "status": event.complaint.get_status_display(),
+        "deadline": str(sentence["text"]) if sentence else "",
+        "link": settings.SITE_URL + "/",
+    }
 
 
 @shared_task

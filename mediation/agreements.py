@@ -14,13 +14,13 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from complaints.actors import Actor
 from complaints.choices import FailReason, Outcome, ReferralRoute, Status
 from complaints.deadlines import local_date
+from complaints.emails import send_templated_mail, user_language
 from complaints.exceptions import DomainValidationError, NotFound, TransitionForbidden
 from complaints.models import Complaint, ComplaintEvent
 from complaints.money import parse_amount
@@ -370,20 +370,25 @@ def end_notice_issue(*, complaint_id: int) -> EndNotice | None:
 
 
 def _send_notice(complaint: Complaint, notice: EndNotice) -> None:
-    recipients = [a for a in (complaint.consumer.email, complaint.platform.notice_email) if a]
-    if recipients:
-        message = EmailMessage(
-            subject=f"[维权] 投诉 {complaint.reference}：调解终止告知书",
-            body=(
-                f"投诉编号：{complaint.reference}\n"
-                f"调解已终止（{complaint.get_outcome_display()}）。告知书见附件，"
-                "载明终止原因和您可以选择的其他途径。\n"
-            ),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=recipients,
+    # Each party in their language (the PDF itself is the Chinese legal document);
+    # templates web/email/end_notice*.{txt,html} in complaints/templates.
+    pdf = evidence_content(notice.record)
+    readers = (
+        (complaint.consumer.email, user_language(complaint.consumer)),
+        (complaint.platform.notice_email, settings.LANGUAGE_CODE),
+    )
+    for address, language in readers:
+        if not address:
+            continue
+        with translation.override(language):
+            outcome = str(complaint.get_outcome_display())
+        send_templated_mail(
+            to=[address],
+            name="end_notice",
+            context={"complaint": complaint, "outcome": outcome, "link": settings.SITE_URL + "/"},
+            language=language,
+            attachments=[(f"{notice.number}.pdf", pdf, PDF)],
         )
-        message.attach(f"{notice.number}.pdf", evidence_content(notice.record), PDF)
-        message.send(fail_silently=False)
     complaint_parties_notified(complaint_id=complaint.pk)
 
 
