@@ -1,7 +1,7 @@
 # Weiquan developer tasks. `make run` and `make test` work from a fresh clone.
 #
 #   make run [PORT=8001]   migrate, load demo data, serve with a Celery worker and beat
-#   make test [PYTEST_ARGS="-n auto -k lifecycle"]
+#   make test [PYTEST_ARGS="-k lifecycle"] [TEST_WORKERS=0]
 #   make lint              ruff, formatting, missing migrations, import layers
 #   make clean             remove .venv, var/ (the dev database) and caches
 
@@ -14,6 +14,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# The suite runs on one pytest-xdist worker per core (each with its own test database);
+# TEST_WORKERS=0 runs it in one process (easier to debug, -x stops at once).
+TEST_WORKERS ?= auto
 # Where settings keep the SQLite database, uploads and the embedded broker.
 VAR_DIR := $(or $(WEIQUAN_VAR_DIR),var)
 # Debian packages the project needs; `make system-deps` installs the missing ones
@@ -65,7 +68,7 @@ run: system-deps $(STAMP) messages
 
 # The suite runs on config.settings_test (pyproject.toml), whatever the shell exported.
 test: system-deps $(STAMP) messages
-	env -u DJANGO_SETTINGS_MODULE $(BIN)/python -m pytest $(PYTEST_ARGS)
+	env -u DJANGO_SETTINGS_MODULE $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The English catalogues (<app>/locale/en/LC_MESSAGES/django.po; the msgids are Chinese)
 # compiled to .mo, which git ignores; compilemessages skips a catalogue already up to date.
