@@ -8,6 +8,7 @@ from api.keys import api_key_authenticate
 from api.models import ApiKey
 from complaints.actors import Actor
 from complaints.choices import Role
+from complaints.security.twofactor import second_factor_missing
 
 
 class PlatformClient:
@@ -48,6 +49,25 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+class SecondFactorRequired(exceptions.PermissionDenied):
+    default_detail = (
+        "This account must verify its second factor (TOTP) before using the API: "
+        "log in on the web and enter the code at /accounts/2fa/verify/."
+    )
+    default_code = "second_factor_required"
+
+
+class VerifiedSessionAuthentication(authentication.SessionAuthentication):
+    """The web login's session, refused (403) for roles that owe a second factor
+    (complaints/security/twofactor.py): staff, mediators, regulators, admin users."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None and second_factor_missing(result[0]):
+            raise SecondFactorRequired()
+        return result
 
 
 def actor_of(request) -> Actor:

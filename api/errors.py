@@ -18,6 +18,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from api.data_rights import ErasureRefused
 from complaints import exceptions as domain
 from evidence import exceptions as evidence
 from mediation import exceptions as mediation
@@ -42,6 +43,7 @@ DOMAIN_STATUS: dict[type[domain.WeiquanError], tuple[int, str]] = {
     mediation.CompensationBlocked: (409, "Advance compensation blocked by a cap"),
     mediation.DocumentPending: (409, "Document not ready yet"),
     mediation.RecoveryClosed: (409, "Recovery already closed"),
+    ErasureRefused: (409, "Cannot be erased now"),
 }
 
 

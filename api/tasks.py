@@ -27,3 +27,12 @@ def purge_idempotency_records() -> int:
     from api.idempotency import purge_expired
 
     return purge_expired()
+
+
+@shared_task
+def complete_erasures() -> int:
+    """Beat (daily): erase the identity kept for consumers' erasure requests once the last
+    case that retention kept is purged."""
+    from api.data_rights import complete_erasures as complete
+
+    return complete()

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from api.views.complaints import ComplaintViewSet
+from api.views.data_rights import DataExportView, ErasureView
 from api.views.evidence import (
     CheckpointListView,
     ComplaintEvidenceView,
@@ -146,6 +147,9 @@ urlpatterns = [
     ),
     path("v1/disclosure/", DisclosureView.as_view(), name="disclosure"),
     path("v1/disclosure/warnings/", WarningListView.as_view(), name="disclosure-warnings"),
+    # The consumer's own data (PIPL): export, and erasure within retention.
+    path("v1/me/data-export/", DataExportView.as_view(), name="me-data-export"),
+    path("v1/me/erasure/", ErasureView.as_view(), name="me-erasure"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -26,6 +26,11 @@ def session_for(user) -> str:
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    # Staff must have passed two-factor authentication, as after a real login.
+    from complaints.security.twofactor import mark_session_verified, second_factor_required
+
+    if second_factor_required(user):
+        mark_session_verified(session, user)
     session.set_expiry(24 * 3600)
     session.create()
     return session.session_key

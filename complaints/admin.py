@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from complaints.access_log import personal_data_read
 from complaints.actors import Actor
 from complaints.choices import (
     REMAINING_ROUTES,
@@ -51,6 +52,7 @@ from complaints.models import (
     Region,
     User,
 )
+from complaints.security.forms import AdminLoginForm
 from complaints.selectors import DEADLINE_FIELDS, binding_deadlines_q, region_name
 from complaints.services import (
     complaint_transition,
@@ -61,6 +63,9 @@ from complaints.services import (
 )
 
 admin.site.site_header = _("维权 · 管理后台")
+# Locked logins are told so (complaints/security/lockout.py); 2FA is asked by the
+# middleware after this form, as for every page.
+admin.site.login_form = AdminLoginForm
 admin.site.site_title = _("维权管理后台")
 admin.site.index_title = _("投诉中心管理")
 
@@ -141,6 +146,8 @@ class UserAdmin(StaffRoleAccess, DjangoUserAdmin):
                     "role",
                     "display_name",
                     "phone",
+                    "id_number",
+                    "address",
                     "platform",
                     "region_prefix",
                     "mediator_categories",
@@ -177,7 +184,26 @@ class UserAdmin(StaffRoleAccess, DjangoUserAdmin):
     )
     list_filter = ("role", "is_staff", "is_superuser", "is_active", "groups")
     list_select_related = ("platform",)
-    search_fields = ("username", "display_name", "phone", "email")
+    # The phone number is encrypted: found by its keyed hash (get_search_results).
+    search_fields = ("username", "display_name", "email")
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            queryset |= self.model.objects.with_phone(search_term.strip())
+        return queryset, may_have_duplicates
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        user = self.get_object(request, unquote(object_id))
+        if user is not None and user.role == Role.CONSUMER and request.method == "GET":
+            personal_data_read(
+                actor=request.user,
+                subject=user,
+                fields=["display_name", "email", "phone", "id_number", "address"],
+                purpose="admin_user_change",
+                request=request,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Platform)
@@ -656,6 +682,14 @@ class ComplaintAdmin(AdminActionsMixin, StaffRoleAccess, admin.ModelAdmin):
         extra_context = dict(extra_context or {})
         complaint = self.get_object(request, unquote(object_id))
         if complaint is not None:
+            personal_data_read(
+                actor=request.user,
+                subject=complaint.consumer_id,
+                fields=["display_name", "description", "order_number"],
+                purpose="admin_complaint_detail",
+                complaint=complaint,
+                request=request,
+            )
             actor = Actor.of_user(request.user)
             extra_context["complaint_transitions"] = [
                 {"name": name, "description": describe_transition(name)}
@@ -730,3 +764,7 @@ class ComplaintAdmin(AdminActionsMixin, StaffRoleAccess, admin.ModelAdmin):
             done_message=_("已恢复 %(count)d 件投诉的调解计时。"),
             call=lambda pk, actor: mediation_resume(complaint_id=pk, actor=actor),
         )
+
+
+# The access log and failed logins: read-only lists (registered there, after the above).
+from complaints.security import admin as _security_admin  # noqa: E402, F401

@@ -9,7 +9,7 @@ class ComplaintsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from complaints import workdays
+        from complaints import checks, workdays  # noqa: F401 (checks registers itself)
         from complaints.models import CalendarDay, CalendarYear, Region
         from complaints.selectors import clear_region_cache
 

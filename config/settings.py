@@ -47,6 +47,10 @@ INSTALLED_APPS = [
     # Swagger UI and Redoc served from our static files, not a CDN (the CSP allows only 'self').
     "drf_spectacular_sidecar",
     "csp",
+    # Two-factor authentication (TOTP) for staff, mediators, regulators and the admin
+    # (complaints/security/twofactor.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Operations: production system checks (config/checks.py).
     "config.apps.OpsConfig",
     "complaints",
@@ -70,6 +74,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(); then roles that need a second factor are sent to it.
+    "django_otp.middleware.OTPMiddleware",
+    "complaints.security.twofactor.SecondFactorMiddleware",
     "api.limits.RequestSizeLimitMiddleware",
     "api.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -123,9 +130,18 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 AUTH_USER_MODEL = "complaints.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Every login (admin, web, and so the API's session) goes through this backend: it
+# locks an account, and slows an address, after repeated failures (LOGIN_* below).
+AUTHENTICATION_BACKENDS = ["complaints.security.lockout.LockoutModelBackend"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    # Three of: lower case, upper case, digits, other characters (GB/T 22239 practice).
+    {"NAME": "complaints.security.passwords.CharacterClassesValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -256,6 +272,10 @@ CELERY_BEAT_SCHEDULE = {
         # Daily: retention is counted in years, a day late is harmless.
         "schedule": float(os.environ.get("EVIDENCE_PURGE_SECONDS", str(24 * 3600))),
     },
+    "complete-erasures": {
+        "task": "api.tasks.complete_erasures",
+        "schedule": 24 * 3600.0,
+    },
     "reporting-periodic-reports": {
         "task": "reporting.tasks.request_periodic_reports",
         # Asks only for reports not made yet (last month's and quarter's): a few times a
@@ -269,7 +289,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.ApiKeyAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # Django's session, refused to staff, mediators and regulators without 2FA.
+        "api.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON only: the evidence upload declares multipart itself (api/limits.py gives
@@ -433,3 +454,36 @@ READYZ_TIMEOUT_SECONDS = float(os.environ.get("READYZ_TIMEOUT_SECONDS", "2"))
 # behind one), or any client with "Authorization: Bearer <METRICS_TOKEN>".
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
+# --- Personal data and accounts (docs/operations.md, key rotation) --------------------
+# Consumers' phone numbers, ID numbers and addresses are encrypted at rest (AES-256-GCM,
+# complaints/encryption.py) with the first of PERSONAL_DATA_KEYS; every listed key
+# decrypts. PERSONAL_DATA_HASH_KEY keys the lookup hashes (find a user by phone). Both
+# required with DEBUG off (`check --deploy` refuses to start without them); DEBUG gets
+# fixed development keys that must never hold real data.
+PERSONAL_DATA_KEYS = env_list("PERSONAL_DATA_KEYS", "")
+PERSONAL_DATA_HASH_KEY = os.environ.get("PERSONAL_DATA_HASH_KEY", "")
+DEVELOPMENT_PERSONAL_DATA_KEYS = ["ZGV2ZWxvcG1lbnQtb25seS1wZXJzb25hbC1kYXRhLWs="]
+DEVELOPMENT_PERSONAL_DATA_HASH_KEY = "ZGV2ZWxvcG1lbnQtb25seS1sb29rdXAtaGFzaC1rZXk="
+if DEBUG and not PERSONAL_DATA_KEYS:
+    PERSONAL_DATA_KEYS = DEVELOPMENT_PERSONAL_DATA_KEYS
+if DEBUG and not PERSONAL_DATA_HASH_KEY:
+    PERSONAL_DATA_HASH_KEY = DEVELOPMENT_PERSONAL_DATA_HASH_KEY
+
+# Login lock-out (complaints/security/lockout.py): LOGIN_FAILURE_LIMIT failed passwords
+# for one user name within LOGIN_FAILURE_WINDOW_SECONDS lock it for that long;
+# LOGIN_ADDRESS_FAILURE_LIMIT failures from one client address (any user names) block
+# the address likewise. Successful logins clear the user name's failures.
+LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
+LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
+# Behind a proxy: the META key of the header holding the client's address (else the
+# address limit counts the proxy), e.g. HTTP_X_REAL_IP.
+LOGIN_CLIENT_ADDRESS_HEADER = os.environ.get("LOGIN_CLIENT_ADDRESS_HEADER", "")
+
+# Two-factor authentication: these roles, and every admin user (is_staff), must verify
+# a TOTP code after the password (complaints/security/twofactor.py).
+TWO_FACTOR_ROLES = ["staff", "mediator", "regulator"]
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "维权")
+# TOTP secrets are not shown in the admin (a screenshot would be a second factor).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True

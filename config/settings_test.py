@@ -6,6 +6,10 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE_URLS", "1")
 # The test client speaks plain HTTP; production redirects it to HTTPS.
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+# Personal data keys (complaints/encryption.py), in the environment so that the
+# production-settings subprocesses some tests start inherit them too.
+os.environ.setdefault("PERSONAL_DATA_KEYS", "dGVzdC1vbmx5LXBlcnNvbmFsLWRhdGEta2V5LTAwMDE=")
+os.environ.setdefault("PERSONAL_DATA_HASH_KEY", "dGVzdC1vbmx5LWxvb2t1cC1oYXNoLWtleS0wMDAwMDE=")
 
 from .settings import *  # noqa: E402, F403
 

@@ -18,6 +18,8 @@ urlpatterns = [
     path("api/", include("api.urls")),
     # Web pages (complaints/web/): Django's set_language (POST) switches the language.
     path("i18n/", include("django.conf.urls.i18n")),
+    # Two-factor enrolment and verification (complaints/security/).
+    path("accounts/2fa/", include("complaints.security.urls")),
     path("accounts/", include("complaints.web.account_urls")),
     # A case's evidence page lives in evidence/ (the core may not import evidence).
     path("complaints/<str:reference>/evidence/", include("evidence.web_urls")),

@@ -20,7 +20,8 @@ def _evidence_wiped_before_flush(request, django_db_blocker):
     """Transactional tests end with a flush, which the append-only triggers refuse.
 
     So such a test first empties the evidence tables itself, under the guard
-    override (evidence.models.GuardOverride), leaving them empty for the flush.
+    override (evidence.models.GuardOverride), and the personal data access log
+    (on SQLite), leaving them empty for the flush.
     """
     marker = request.node.get_closest_marker("django_db")
     transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
@@ -44,6 +45,15 @@ def _evidence_wiped_before_flush(request, django_db_blocker):
         ):
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
         cursor.execute("DELETE FROM evidence_guardoverride")
+        if connection.vendor == "sqlite":
+            # SQLite's flush deletes rows, which the access log refuses (PostgreSQL's
+            # truncates): lift its delete trigger around the wipe.
+            from importlib import import_module
+
+            guard = import_module("complaints.migrations.0011_access_log_append_only")
+            cursor.execute(guard.SQLITE_DROP_NO_DELETE)
+            cursor.execute(f"DELETE FROM {guard.TABLE}")  # noqa: S608 (a fixed name)
+            cursor.execute(guard.SQLITE_NO_DELETE)
 
 
 @pytest.fixture(autouse=True)
@@ -67,6 +77,44 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_on_login(monkeypatch):
+    """Tests log in as people do after the second factor: `client.force_login(user)` and
+    `client.login(...)` also mark the session OTP-verified for the roles that need it
+    (complaints/security/twofactor.py), so tests about something else need not enrol.
+    Tests of the enforcement itself pass `otp_verified=False` (tests/complaints/security).
+    """
+    from django.test.client import ClientMixin
+
+    from complaints.security.twofactor import mark_session_verified, second_factor_required
+
+    force_login, login = ClientMixin.force_login, ClientMixin.login
+
+    def verify(client, user) -> None:
+        if second_factor_required(user):
+            session = client.session
+            mark_session_verified(session, user)
+            session.save()
+
+    def verified_force_login(self, user, backend=None, *, otp_verified=True):
+        force_login(self, user, backend)
+        if otp_verified:
+            verify(self, user)
+
+    def verified_login(self, *, otp_verified=True, **credentials):
+        logged_in = login(self, **credentials)
+        if logged_in and otp_verified:
+            from django.contrib.auth import SESSION_KEY
+
+            from complaints.models import User
+
+            verify(self, User.objects.get(pk=self.session[SESSION_KEY]))
+        return logged_in
+
+    monkeypatch.setattr(ClientMixin, "force_login", verified_force_login)
+    monkeypatch.setattr(ClientMixin, "login", verified_login)
 
 
 @pytest.fixture(autouse=True)

@@ -28,6 +28,7 @@ from api.serializers import (
     ThreadSerializer,
     TransitionListSerializer,
 )
+from complaints.access_log import personal_data_read
 from complaints.choices import Role
 from complaints.models import Complaint
 from complaints.selectors import complaints_visible_to
@@ -58,6 +59,21 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         if self.action == "create":
             return ComplaintCreateSerializer
         return MaskedComplaintSerializer if self._for_regulator() else ComplaintSerializer
+
+    def retrieve(self, request, reference=None):
+        """One complaint; a read by staff, a mediator or a regulator is logged."""
+        complaint = self.get_object()
+        data = self.get_serializer(complaint).data
+        personal_data_read(
+            actor=request.user,
+            subject=complaint.consumer_id,
+            fields=["display_name", "description", "order_number"],
+            purpose="complaint_detail",
+            complaint=complaint,
+            masked=self._for_regulator(),
+            request=request,
+        )
+        return Response(data)
 
     @extend_schema(
         request=ComplaintCreateSerializer,
@@ -128,7 +144,17 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         complaint = self.get_object()
         events = complaint.events.order_by("created_at", "id")
         serializer = MaskedEventSerializer if self._for_regulator() else EventSerializer
-        return Response(serializer(events, many=True).data)
+        data = serializer(events, many=True).data
+        personal_data_read(
+            actor=request.user,
+            subject=complaint.consumer_id,
+            fields=["display_name", "description", "messages"],
+            purpose="complaint_timeline",
+            complaint=complaint,
+            masked=self._for_regulator(),
+            request=request,
+        )
+        return Response(data)
 
 
 def _transition_action(name: str, body: type[serializers.Serializer]):

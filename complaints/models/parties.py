@@ -3,12 +3,15 @@
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from complaints.choices import Category, Role
+from complaints.encryption import phone_lookup_hash
+from complaints.fields import EncryptedTextField
 from complaints.validators import validate_credit_code, validate_region_code, validate_region_prefix
 
 
@@ -91,6 +94,13 @@ class Merchant(models.Model):
         return bool(self.name.strip() and self.address.strip() and self.contact.strip())
 
 
+class UserManager(DjangoUserManager):
+    def with_phone(self, phone: str) -> models.QuerySet:
+        """Users whose phone number is `phone`, however it is written (+86, spaces)."""
+        digest = phone_lookup_hash(phone)
+        return self.filter(phone_hash=digest) if digest else self.none()
+
+
 class User(AbstractUser):
     """Every person who logs in; what they may do follows from `role`."""
 
@@ -102,7 +112,14 @@ class User(AbstractUser):
         db_index=True,
     )
     display_name = models.CharField(_("姓名"), max_length=100, blank=True)
-    phone = models.CharField(_("手机号"), max_length=32, blank=True, db_index=True)
+    # Personal data, encrypted at rest (complaints/encryption.py); `phone_hash` finds
+    # a user by phone (`User.objects.with_phone`), kept in step by save().
+    phone = EncryptedTextField(_("手机号"), max_length=32, blank=True, context="user.phone")
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    id_number = EncryptedTextField(
+        _("证件号码"), max_length=32, blank=True, context="user.id_number"
+    )
+    address = EncryptedTextField(_("联系地址"), max_length=300, blank=True, context="user.address")
     # Platform staff using the web console act for this platform.
     platform = models.ForeignKey(
         Platform, on_delete=models.PROTECT, null=True, blank=True, related_name="staff_users"
@@ -113,6 +130,8 @@ class User(AbstractUser):
     )
     # Mediators: the categories they handle; empty means every category.
     mediator_categories = models.JSONField(_("调解品类"), default=list, blank=True)
+
+    objects = UserManager()
 
     class Meta:
         verbose_name = _("用户")
@@ -130,6 +149,13 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    def save(self, *args, **kwargs) -> None:
+        self.phone_hash = phone_lookup_hash(self.phone)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "phone" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "phone_hash"}
+        super().save(*args, **kwargs)
 
     def handles_category(self, category: str) -> bool:
         return not self.mediator_categories or category in self.mediator_categories
