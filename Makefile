@@ -26,8 +26,9 @@ VAR_DIR := $(or $(WEIQUAN_VAR_DIR),var)
 # without a CJK font it prints Chinese as empty boxes (tests/evidence/test_certificate.py).
 # wrk drives the HTTP benchmarks of `make bench`.
 # gettext (msgfmt) compiles the web pages' message catalogues (`make messages`).
+# chromium is the browser the Playwright tests drive (tests/e2e, /usr/bin/chromium).
 SYSTEM_PACKAGES ?= fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 wrk \
-	gettext
+	gettext chromium
 
 REQUIREMENTS := requirements.txt requirements-dev.txt
 # pip runs again only when a requirements file is newer than this stamp.
