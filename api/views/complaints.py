@@ -16,6 +16,7 @@ from api.schema import (
     problems,
 )
 from api.serializers import (
+    COMPLAINT_COLUMNS,
     TRANSITION_SERIALIZERS,
     ComplaintCreateSerializer,
     ComplaintSerializer,
@@ -49,7 +50,12 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Complaint.objects.none()
-        return complaints_visible_to(actor_of(self.request))
+        qs = complaints_visible_to(actor_of(self.request))
+        if self.action == "list":
+            # The merchant row is not shown in the list: not joined either.
+            qs = qs.select_related(None).select_related("platform", "consumer", "mediator")
+            qs = qs.only(*COMPLAINT_COLUMNS)
+        return qs
 
     def _for_regulator(self) -> bool:
         """Regulators get personal data masked (complaint, timeline)."""

@@ -214,6 +214,11 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         ordering = ["-filed_at"]
         indexes = [
             models.Index(fields=["platform", "updated_at"], name="complaint_platform_updated"),
+            # The platform's work queue (`?status=awaiting_response`), in the list's order:
+            # an index scan that stops after one page, however large the platform.
+            models.Index(
+                fields=["platform", "status", "-updated_at", "-id"], name="complaint_platform_queue"
+            ),
             models.Index(fields=["consumer", "updated_at"], name="complaint_consumer_updated"),
             models.Index(fields=["mediator", "status"], name="complaint_mediator_status"),
             models.Index(fields=["status", "updated_at"], name="complaint_status_updated"),
