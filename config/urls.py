@@ -24,6 +24,8 @@ urlpatterns = [
     # A case's evidence page lives in evidence/ (the core may not import evidence).
     path("complaints/<str:reference>/evidence/", include("evidence.web_urls")),
     path("complaints/", include("complaints.web.consumer_urls")),
+    # The platform console (api/web/).
+    path("console/", include("api.web.urls")),
     path("", include("complaints.web.urls")),
 ]
 
