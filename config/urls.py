@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from api.errors import api_400, api_404, api_500
 from complaints.web import errors as web_errors
+from complaints.web import views as web_views
 
 # /healthz, /readyz and /metrics are answered by config.health.OperationsEndpointsMiddleware,
 # before the Host check and the HTTPS redirect (probes call a backend by its address).
@@ -16,8 +17,9 @@ urlpatterns = [
     # inline-script page of the same name.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("api/", include("api.urls")),
-    # Web pages (complaints/web/): Django's set_language (POST) switches the language.
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Web pages (complaints/web/). The language switch (POST): Django's set_language,
+    # which also keeps a signed-in user's choice for their emails.
+    path("i18n/setlang/", web_views.set_language, name="set_language"),
     # Two-factor enrolment and verification (complaints/security/).
     path("accounts/2fa/", include("complaints.security.urls")),
     path("accounts/", include("complaints.web.account_urls")),

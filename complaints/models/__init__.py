@@ -7,6 +7,7 @@ from .data_requests import ErasureRequest
 from .logins import LoginFailure
 from .messages import ComplaintMessage, MessageReadCursor
 from .parties import Merchant, Platform, User
+from .preferences import UserPreference
 from .regions import Region
 
 __all__ = [
@@ -25,4 +26,5 @@ __all__ = [
     "ReferenceCounter",
     "Region",
     "User",
+    "UserPreference",
 ]

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from complaints.choices import Role
 from complaints.models import User
+from complaints.models.preferences import remember_language
 from complaints.verification import (
     CODE_TTL,
     CodeRefused,
@@ -274,4 +275,5 @@ def _create_consumer(state: dict) -> User | None:
     )
     user.password = state["details"]["password"]
     user.save()
+    remember_language(user, translation.get_language() or settings.LANGUAGE_CODE)
     return user

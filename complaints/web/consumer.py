@@ -50,13 +50,25 @@ CONSUMER_ACTIONS = {
 WITH_REASON = {"decline_proposal", "withdraw"}
 
 
+# The reason field's label, per action that takes one.
+REASON_LABELS = {
+    "decline_proposal": gettext_lazy("不接受的原因（选填）"),
+    "withdraw": gettext_lazy("撤回的原因（选填）"),
+}
+
+
 class ReasonForm(WebForm):
     reason = forms.CharField(
         label=gettext_lazy("原因（选填）"),
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.prefix in REASON_LABELS:
+            self.fields["reason"].label = REASON_LABELS[self.prefix]
 
 
 class ObjectionForm(WebForm):
