@@ -158,6 +158,8 @@ class Managed:
         self.proc: subprocess.Popen | None = None
         self.starts = 0
         self.expected_death = False
+        # When it was first seen serving after its last start (set by the supervisor).
+        self.serving_since: float | None = None
 
     def start(self) -> None:
         with self.log_path.open("a") as log:
@@ -173,6 +175,7 @@ class Managed:
             )
         self.starts += 1
         self.expected_death = False
+        self.serving_since = None
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None

@@ -69,8 +69,8 @@ from chaos.receiver import Receiver  # noqa: E402
 # What a kill hits, and how often (weights).
 TARGETS = {
     "web worker": 40,
-    "web master and workers": 10,
-    "Celery pool process": 35,
+    "web master and workers": 15,
+    "Celery pool process": 30,
     "Celery worker and pool": 15,
 }
 
@@ -275,34 +275,46 @@ class Harness:
                         self.unexpected_exits[process.name] += 1
                     process.start()
                     self.restarts[process.name] += 1
-            if web_down_since is not None and self.web.alive() and self.answers("/healthz", 1):
-                self.web_downtimes.append(time.monotonic() - web_down_since)
-                web_down_since = None
+            web_starting = self.web.alive() and self.web.serving_since is None
+            if web_starting and self.answers("/healthz", 1):
+                self.web.serving_since = time.monotonic()
+                if web_down_since is not None:
+                    self.web_downtimes.append(self.web.serving_since - web_down_since)
+                    web_down_since = None
+            worker_starting = self.worker.alive() and self.worker.serving_since is None
+            if worker_starting and self.worker.children():
+                self.worker.serving_since = time.monotonic()
             time.sleep(0.25)
 
     def kill_one(self) -> str | None:
         """SIGKILL one random target that is serving now; its name, or None.
 
         Only what came back up is a target: gunicorn once its workers answer, Celery
-        once its pool is forked. Killing a process still starting would be cheap
-        kills that test little.
+        once its pool is forked; and a whole group only after it has served for
+        `--settle` seconds, so that load gets through between crashes instead of
+        killing a server again the moment it is back.
         """
-        web_serving = self.web.alive() and self.answers("/healthz", 2)
+        now = time.monotonic()
         with self.lock:
-            choices = []
-            if web_serving and self.web.children():
-                choices += ["web worker", "web master and workers"]
-            if self.worker.alive() and self.worker.children():
-                choices += ["Celery pool process", "Celery worker and pool"]
+            choices: dict[str, list[int]] = {}
+            for process, single, group in (
+                (self.web, "web worker", "web master and workers"),
+                (self.worker, "Celery pool process", "Celery worker and pool"),
+            ):
+                since = process.serving_since
+                children = process.children() if process.alive() and since else []
+                if children:
+                    choices[single] = children
+                    if now - since >= self.args.settle:
+                        choices[group] = []
             if not choices:
                 return None
-            target = self.random.choices(choices, [TARGETS[c] for c in choices])[0]
-            if target == "web worker":
-                done = kill_pid(self.random.choice(self.web.children()))
+            names = list(choices)
+            target = self.random.choices(names, [TARGETS[n] for n in names])[0]
+            if target in ("web worker", "Celery pool process"):
+                done = kill_pid(self.random.choice(choices[target]))
             elif target == "web master and workers":
                 done = self.web.kill_group()
-            elif target == "Celery pool process":
-                done = kill_pid(self.random.choice(self.worker.children()))
             else:
                 done = self.worker.kill_group()
         if done:
@@ -541,6 +553,9 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=6, help="load threads")
     parser.add_argument("--min-interval", type=float, default=1.0, help="seconds between kills")
     parser.add_argument("--max-interval", type=float, default=3.0)
+    parser.add_argument(
+        "--settle", type=float, default=15.0, help="seconds a server serves before its group dies"
+    )
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of load before")
     parser.add_argument("--op-seconds", type=float, default=60.0, help="retry one write this long")
     parser.add_argument("--drain-seconds", type=float, default=180.0)
@@ -551,7 +566,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.short:
         args.kills, args.db_stops, args.clients = 24, 2, 4
-        args.min_interval, args.max_interval = 0.5, 1.5
+        args.min_interval, args.max_interval, args.settle = 0.5, 1.5, 8.0
     if args.seed is None:
         args.seed = secrets.randbelow(10**6)
     say(f"seed {args.seed}: {args.kills} kills, {args.db_stops} database stops")
@@ -569,7 +584,8 @@ def main() -> int:
         command = (
             f"Measured by `{'make chaos' if not args.short else 'make chaos CHAOS_ARGS=--short'}`"
             f" (seed {args.seed}, {args.clients} client threads, kills every "
-            f"{args.min_interval}-{args.max_interval} s) in {total / 60:.1f} min on "
+            f"{args.min_interval}-{args.max_interval} s, a group only after {args.settle:.0f} s "
+            f"serving) in {total / 60:.1f} min on "
             f"{os.cpu_count()} CPUs, {platform.platform()}, PostgreSQL "
             f"{harness.pg.bindir.parent.name} (private cluster, fsync "
             f"{harness.durability['fsync']}, synchronous_commit "
