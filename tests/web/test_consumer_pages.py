@@ -350,3 +350,21 @@ def test_uploading_evidence_preserves_it_and_a_bad_file_is_an_error_beside_the_f
     assert response.status_code == 200
     assert 'id="id_file_error"' in response.content.decode()
     assert EvidenceRecord.objects.filter(complaint=complaint, store="file").count() == 1
+
+
+def test_the_evidence_page_is_for_the_cases_own_people_only(
+    client_for, consumer, platform, other_platform
+):
+    from tests.factories import UserFactory
+
+    complaint = _complaint("awaiting_response", consumer)
+    url = reverse("evidence_web:list", args=[complaint.reference])
+    # the platform complained against (the case was forwarded to it) and staff see it
+    assert client_for("platform").get(url).status_code == 200
+    assert client_for("staff").get(url).status_code == 200
+    # a regulator never sees evidence (personal data), another platform's user nothing
+    assert client_for("regulator").get(url).status_code == 403
+    stranger = UserFactory(username="other-shop", role="platform", platform=other_platform)
+    assert client_for(user=stranger).get(url).status_code == 404
+    # a mediator not assigned to the case: not found
+    assert client_for("mediator").get(url).status_code == 404
