@@ -92,7 +92,7 @@ DEADLINE_FIELDS: tuple[str, ...] = tuple(
 )
 
 
-def _binding(field: str) -> Q:
+def deadline_binding_q(field: str) -> Q:
     """Complaints whose deadline `field` is set and still binds (see Complaint.deadlines)."""
     q = Q(**{f"{field}__isnull": False})
     if field in DEADLINE_SUSPENDED_BY:
@@ -112,5 +112,5 @@ def binding_deadlines_q(*, due_before: datetime, due_after: datetime | None = No
         window = Q(**{f"{field}__lt": due_before})
         if due_after is not None:
             window &= Q(**{f"{field}__gte": due_after})
-        q |= _binding(field) & window
+        q |= deadline_binding_q(field) & window
     return q

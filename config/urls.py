@@ -26,6 +26,9 @@ urlpatterns = [
     # A case's evidence page lives in evidence/ (the core may not import evidence).
     path("complaints/<str:reference>/evidence/", include("evidence.web_urls")),
     path("complaints/", include("complaints.web.consumer_urls")),
+    # Staff pages and the mediator workbench (mediation/web/).
+    path("staff/", include("mediation.web.staff_urls")),
+    path("mediator/", include("mediation.web.urls")),
     # The platform console (api/web/).
     path("console/", include("api.web.urls")),
     path("", include("complaints.web.urls")),

@@ -1,0 +1,1 @@
+"""Web pages of complaint-centre staff and the mediator workbench (server-rendered)."""
