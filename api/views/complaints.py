@@ -140,6 +140,14 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             )
             return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
         messages, unread = thread_read(complaint=complaint, actor=actor)
+        personal_data_read(
+            actor=request.user,
+            subject=complaint.consumer_id,
+            fields=["messages"],
+            purpose="complaint_messages",
+            complaint=complaint,
+            request=request,
+        )
         return Response({"unread": unread, "results": MessageSerializer(messages, many=True).data})
 
     @extend_schema(responses=EventSerializer(many=True))

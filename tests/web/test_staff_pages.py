@@ -100,6 +100,18 @@ def test_changes_need_a_post(client_for, consumer, platform):
     assert complaint.status == "submitted"
 
 
+def test_a_post_without_the_csrf_token_is_refused(role_user, consumer, platform):
+    from django.test import Client
+
+    complaint = _submitted(consumer)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(role_user("staff"))
+    response = client.post(reverse("staff:accept", args=[complaint.reference]))
+    assert response.status_code == 403
+    complaint.refresh_from_db()
+    assert complaint.status == "submitted"
+
+
 def test_an_unknown_complaint_or_kind_is_404(client_for, platform):
     client = client_for("staff")
     assert client.get(reverse("staff:complaint", args=["TS209901010001"])).status_code == 404
