@@ -37,7 +37,7 @@ ACCOUNT_COMPLAINTS = 5  # complaints from one account in the window
 MERCHANT_ORDERS = 3  # distinct orders of one consumer complained about at one merchant
 PHONE_ACCOUNTS = 2  # accounts that share one phone number and filed in the window
 SIMILAR_WINDOW_DAYS = 30
-SIMILAR_CANDIDATES = 500  # most recent texts on the same platforms compared with each
+SIMILAR_CANDIDATES = 500  # latest texts on the same platforms compared with each
 SIMILARITY = 0.8  # Jaccard similarity of character trigrams
 SIMILAR_MIN_LENGTH = 15  # shorter texts ("没收到货") are alike by nature
 SIMILAR_SHOWN = 3
@@ -131,7 +131,9 @@ def abuse_signals(
             platform_id__in={c.platform_id for c in complaints},
             filed_at__gte=now - timedelta(days=SIMILAR_WINDOW_DAYS),
         )
-        .order_by("-filed_at", "-id")
+        # Newest first by the (platform, updated_at) index: a platform's latest texts,
+        # not a sort of its whole month.
+        .order_by("-updated_at", "-id")
         .values_list("id", "reference", "consumer_id", "platform_id", "description")[
             :SIMILAR_CANDIDATES
         ]

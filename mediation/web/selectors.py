@@ -60,17 +60,24 @@ def workbench_cases(actor: Actor) -> QuerySet[Complaint]:
     )
 
 
+def _overdue_q(field: str, now: datetime) -> Q:
+    """The deadline `field` binds and has passed."""
+    return deadline_binding_q(field) & Q(**{f"{field}__lt": now})
+
+
 def _overdue_at(field: str, now: datetime):
-    """The deadline `field` where it binds and has passed, else far in the future."""
+    """The deadline `field` where it is overdue, else far in the future (for ordering)."""
     return Case(
-        When(deadline_binding_q(field) & Q(**{f"{field}__lt": now}), then=F(field)),
-        default=FAR,
-        output_field=DateTimeField(),
+        When(_overdue_q(field, now), then=F(field)), default=FAR, output_field=DateTimeField()
     )
 
 
-def _overdue_q(field: str, now: datetime) -> Q:
-    return deadline_binding_q(field) & Q(**{f"{field}__lt": now})
+def _any_overdue_q(fields, now: datetime) -> Q:
+    # One condition per deadline, each served by its (status, <deadline>) index.
+    where = Q()
+    for field in fields:
+        where |= _overdue_q(field, now)
+    return where
 
 
 def overdue_complaints(
@@ -81,9 +88,6 @@ def overdue_complaints(
         raise TransitionForbidden(action="list_overdue", role=actor.role)
     now = now or timezone.now()
     fields = [f"{kind}_due"] if kind else list(DEADLINE_FIELDS)
-    where = Q()
-    for field in fields:
-        where |= _overdue_q(field, now)
     overdue_since = (
         _overdue_at(fields[0], now)
         if len(fields) == 1
@@ -91,7 +95,7 @@ def overdue_complaints(
     )
     return (
         complaints_visible_to(actor)
-        .filter(where)
+        .filter(_any_overdue_q(fields, now))
         .annotate(overdue_since=overdue_since)
         .order_by("overdue_since", "pk")
     )
@@ -102,8 +106,13 @@ def overdue_counts(actor: Actor, *, now: datetime | None = None) -> dict[str, in
     if not actor.is_staff_member:
         raise TransitionForbidden(action="list_overdue", role=actor.role)
     now = now or timezone.now()
-    counts = complaints_visible_to(actor).aggregate(
-        **{kind: Count("pk", filter=_overdue_q(f"{kind}_due", now)) for kind in OVERDUE_KINDS}
+    # Filtered first, so that only overdue rows are counted, not the whole table.
+    counts = (
+        complaints_visible_to(actor)
+        .filter(_any_overdue_q(DEADLINE_FIELDS, now))
+        .aggregate(
+            **{kind: Count("pk", filter=_overdue_q(f"{kind}_due", now)) for kind in OVERDUE_KINDS}
+        )
     )
     return {kind: counts[kind] or 0 for kind in OVERDUE_KINDS}
 
