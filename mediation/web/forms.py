@@ -166,6 +166,23 @@ class CompensationForm(WebForm):
         help_text=_("不超过约定金额，没有约定时不超过诉求金额。"),
         **{**MONEY, "min_value": Decimal("0.01")},
     )
+    per_complaint = True  # built with the case, whose amounts cap the payout
+
+    def __init__(self, *args, complaint=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.ceiling = None
+        if complaint is not None:
+            agreed = complaint.agreed_amount
+            self.ceiling = agreed if agreed is not None else complaint.amount_claimed
+
+    def clean_amount(self) -> Decimal:
+        # The same cap the start_compensation transition applies, said in the reader's words.
+        amount = self.cleaned_data["amount"]
+        if self.ceiling is not None and amount > self.ceiling:
+            raise forms.ValidationError(
+                _("不能超过约定或诉求的金额 %(ceiling)s 元。") % {"ceiling": self.ceiling}
+            )
+        return amount
 
 
 class PauseForm(WebForm):

@@ -128,7 +128,9 @@ def _empty_forms(complaint: Complaint, agreement: Agreement | None) -> dict[str,
         "confirm": f.ConfirmationRecordForm(prefix="confirm", initial=version),
         "issue": f.IssueForm(prefix="issue", initial=version),
         "compensation": f.CompensationForm(
-            prefix="compensation", initial={"amount": amount} if amount is not None else {}
+            prefix="compensation",
+            complaint=complaint,
+            initial={"amount": amount} if amount is not None else {},
         ),
         "pause": f.PauseForm(prefix="pause"),
         "resume": f.ResumeForm(prefix="resume"),
@@ -372,7 +374,8 @@ def act(request: HttpRequest, reference: str, action: str) -> HttpResponse:
     if spec is None:
         raise Http404
     complaint = _case(request, reference)
-    form = spec.form(data=request.POST, prefix=action)
+    extra = {"complaint": complaint} if getattr(spec.form, "per_complaint", False) else {}
+    form = spec.form(data=request.POST, prefix=action, **extra)
     return _perform(request, complaint, form, action, spec.run, spec.done, spec.anchor)
 
 

@@ -290,6 +290,7 @@ def test_advance_compensation_starts_and_an_amount_above_the_claim_is_an_error(c
     # the merchant is not identified (CRPL art. 44): advance compensation is open
     response = _post(client, case, "compensation", {"amount": "99999.00"})
     assert response.status_code == 200 and _error_beside(response, "compensation-amount")
+    assert "不能超过约定或诉求的金额 1299.00 元" in response.content.decode()
     case.refresh_from_db()
     assert case.status == "mediating"
     _post(client, case, "compensation", {"amount": "300.00"})
