@@ -590,7 +590,9 @@ def main() -> int:
             f"{harness.pg.bindir.parent.name} (private cluster, fsync "
             f"{harness.durability['fsync']}, synchronous_commit "
             f"{harness.durability['synchronous_commit']}), broker "
-            f"{harness.broker.split('://')[0]}."
+            f"{harness.broker.split('://')[0]}; load average at the end "
+            f"{'/'.join(f'{x:.1f}' for x in os.getloadavg())} (the machine is shared with "
+            "other test runs)."
         )
         print("\n" + "\n".join(lines) + "\n\n" + command, flush=True)
         if args.write:
