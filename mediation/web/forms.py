@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -152,6 +153,21 @@ class ConfirmationRecordForm(WebForm):
 
     party = forms.ChoiceField(label=_("确认的一方"), choices=AgreementConfirmation.Party.choices)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    per_complaint = True  # offers only the parties yet to confirm the current draft
+
+    def __init__(self, *args, complaint=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if complaint is not None:
+            confirmed = set(
+                AgreementConfirmation.objects.filter(
+                    agreement__complaint=complaint, version=F("agreement__version")
+                ).values_list("party", flat=True)
+            )
+            self.fields["party"].choices = [
+                (value, label)
+                for value, label in AgreementConfirmation.Party.choices
+                if value not in confirmed
+            ]
 
 
 class IssueForm(WebForm):

@@ -82,7 +82,9 @@ def _case(request: HttpRequest, reference: str) -> Complaint:
 # What may be done now, and the empty form of each action.
 
 
-def _abilities(complaint: Complaint, actor, agreement: Agreement | None) -> dict[str, bool]:
+def _abilities(
+    complaint: Complaint, actor, agreement: Agreement | None, all_confirmed: bool
+) -> dict[str, bool]:
     available = set(transitions_available(complaint, actor))
     mine = actor.is_mediator_of(complaint)
     mediating = complaint.status == Status.MEDIATING
@@ -95,7 +97,7 @@ def _abilities(complaint: Complaint, actor, agreement: Agreement | None) -> dict
         "record": mine and complaint.status in CASE_STATUSES,
         "proposal": mine and mediating,
         "agreement": mine and mediating and (agreement is None or draft),
-        "confirm": mine and mediating and draft,
+        "confirm": mine and mediating and draft and not all_confirmed,
         "issue": "sign_agreement" in available and draft,
         "compensation": "start_compensation" in available,
         "pause": clock and complaint.mediation_paused_at is None,
@@ -125,7 +127,7 @@ def _empty_forms(complaint: Complaint, agreement: Agreement | None) -> dict[str,
         "session": f.SessionForm(prefix="session"),
         "proposal": f.ProposalForm(prefix="proposal"),
         "agreement": f.AgreementDraftForm(prefix="agreement", initial=draft),
-        "confirm": f.ConfirmationRecordForm(prefix="confirm", initial=version),
+        "confirm": f.ConfirmationRecordForm(prefix="confirm", complaint=complaint, initial=version),
         "issue": f.IssueForm(prefix="issue", initial=version),
         "compensation": f.CompensationForm(
             prefix="compensation",
@@ -160,11 +162,12 @@ def _context(request: HttpRequest, complaint: Complaint, bound: dict | None = No
         }
         for s in file.sessions
     ]
-    can = _abilities(complaint, actor, file.agreement)
     parties = [
         {"party": value, "label": label, "confirmed": value in file.confirmed_parties}
         for value, label in Party.choices
     ]
+    all_confirmed = all(p["confirmed"] for p in parties)
+    can = _abilities(complaint, actor, file.agreement, all_confirmed)
     return {
         "complaint": complaint,
         "file": file,
@@ -172,7 +175,7 @@ def _context(request: HttpRequest, complaint: Complaint, bound: dict | None = No
         "timeline": [event_entry(e, actor.role) for e in file.events],
         "sessions": sessions,
         "parties": parties,
-        "all_confirmed": all(p["confirmed"] for p in parties),
+        "all_confirmed": all_confirmed,
         "forms": forms,
         "can": can,
         "can_act": any(

@@ -267,11 +267,15 @@ def test_draft_confirm_and_issue_the_agreement(client, case, consumer, quick_doc
     )
     # the consumer confirms online; the mediator records the platform's word at a session
     agreement_confirm(complaint_id=case.pk, actor=Actor.of_user(consumer), version=1)
+    page = client.get(_url(case)).content.decode()
+    form = page.split('id="confirm-form"')[1].split("</form>")[0]
+    assert 'value="platform"' in form and 'value="consumer"' not in form
     _post(client, case, "confirm", {"party": "platform", "version": "1"})
     page = client.get(_url(case)).content.decode()
     assert (
         "消费者：<strong>已确认</strong>" in page and "平台经营者：<strong>已确认</strong>" in page
     )
+    assert 'id="confirm-form"' not in page
     # a stale page (the draft changed since) is refused
     assert "草稿已更新" in _post(client, case, "issue", {"version": "9"}).content.decode()
     # then issuing signs the agreement: the case is settled
