@@ -55,6 +55,16 @@ class RespondForm(WebForm):
         label=gettext_lazy("商家联系方式（选填）"), required=False, max_length=100
     )
 
+    def clean(self):
+        # The transition refuses it too (in English); here the reader gets it in words of
+        # their own language, before the service is called.
+        data = super().clean()
+        resolution = data.get("resolution")
+        missing = data.get("amount") is None and "amount" not in self.errors
+        if resolution and resolution != Resolution.DECLINE and missing:
+            self.add_error("amount", _("这个方案须填写金额。"))
+        return data
+
     def params(self) -> dict:
         """The transition's parameters, as the API passes them to the service."""
         data = self.cleaned_data
