@@ -29,8 +29,11 @@ urlpatterns = [
     # Staff pages and the mediator workbench (mediation/web/).
     path("staff/", include("mediation.web.staff_urls")),
     path("mediator/", include("mediation.web.urls")),
-    # The platform console (api/web/).
+    # The platform console (api/web/), the regulator dashboard and the public disclosure
+    # list (reporting/web/).
     path("console/", include("api.web.urls")),
+    path("regulator/", include("reporting.web.urls")),
+    path("disclosure/", include("reporting.web.public_urls")),
     path("", include("complaints.web.urls")),
 ]
 
