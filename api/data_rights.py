@@ -26,7 +26,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -253,13 +252,6 @@ def _erase_identity(user: User) -> None:
     user.save(update_fields=names)
 
 
-def _end_sessions(user: User) -> None:
-    # Sessions are signed blobs without a user column: decode those still valid.
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
-            session.delete()
-
-
 @transaction.atomic
 def consumer_erasure(*, user: User, password: str, now: datetime | None = None) -> ErasureRequest:
     """Erase what retention does not require; keep (and say why) what it does."""
@@ -307,7 +299,8 @@ def consumer_erasure(*, user: User, password: str, now: datetime | None = None) 
         erased.append("identity")
     TOTPDevice.objects.filter(user=user).delete()
     LoginFailure.objects.filter(username=old_username).delete()
-    _end_sessions(user)
+    # Every session ends by itself: Django checks each against the password hash (now
+    # unusable), and an inactive user is not authenticated anyway.
     return ErasureRequest.objects.create(
         user=user,
         requested_at=now,

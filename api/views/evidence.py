@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.authentication import actor_of
+from complaints.access_log import personal_data_read
 from evidence import notes, offline_verifier
 from evidence.exceptions import EvidenceUnavailable
 from evidence.log import checkpoint_time, log_origin, public_key
@@ -106,6 +107,15 @@ class EvidenceDownloadView(APIView):
         data = evidence_content(record)
         if data is None:
             raise EvidenceUnavailable()
+        if record.complaint_id is not None:
+            personal_data_read(
+                actor=request.user,
+                subject=record.complaint.consumer_id,
+                fields=[f"evidence:{record.pk}"],
+                purpose="evidence_download",
+                complaint=record.complaint,
+                request=request,
+            )
         name = record.file_name or f"{record.kind}-{record.pk}"
         response = FileResponse(
             io.BytesIO(data), as_attachment=True, filename=name, content_type=record.media_type

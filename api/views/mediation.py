@@ -19,6 +19,7 @@ from api.authentication import actor_of
 from api.pagination import UpdatedCursorPagination
 from api.schema import problems
 from api.serializers import MONEY, MoneyField
+from complaints.access_log import personal_data_read
 from complaints.actors import Actor
 from complaints.exceptions import DomainValidationError, NotFound, TransitionForbidden
 from complaints.models import Complaint, Platform, User
@@ -392,8 +393,15 @@ class AgreementPdfView(APIView):
         """The issued mediation agreement, signed (parties, mediator and staff only);
         409 with Retry-After while it is being rendered."""
         actor = actor_of(request)
-        name, data = agreements.agreement_pdf_for(
-            complaint=case_for(actor, reference, party_data=False), actor=actor
+        complaint = case_for(actor, reference, party_data=False)
+        name, data = agreements.agreement_pdf_for(complaint=complaint, actor=actor)
+        personal_data_read(
+            actor=request.user,
+            subject=complaint.consumer_id,
+            fields=["display_name", "phone", "agreement"],
+            purpose="agreement_pdf",
+            complaint=complaint,
+            request=request,
         )
         return _pdf_response(name, data)
 
@@ -405,8 +413,15 @@ class NoticePdfView(APIView):
     def get(self, request, reference: str):
         """The notice that mediation ended or was referred, with the consumer's next steps."""
         actor = actor_of(request)
-        name, data = agreements.notice_pdf_for(
-            complaint=case_for(actor, reference, party_data=False), actor=actor
+        complaint = case_for(actor, reference, party_data=False)
+        name, data = agreements.notice_pdf_for(complaint=complaint, actor=actor)
+        personal_data_read(
+            actor=request.user,
+            subject=complaint.consumer_id,
+            fields=["display_name", "notice"],
+            purpose="notice_pdf",
+            complaint=complaint,
+            request=request,
         )
         return _pdf_response(name, data)
 

@@ -11,6 +11,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from api.authentication import actor_of
+from complaints.access_log import personal_data_read
 from evidence.package import evidence_package_build
 from evidence.selectors import evidence_complaint_for
 
@@ -57,6 +58,14 @@ class ComplaintEvidencePackageView(APIView):
         data = evidence_package_build(
             complaint=complaint,
             public_key_url=request.build_absolute_uri(reverse("evidence-public-key")),
+        )
+        personal_data_read(
+            actor=request.user,
+            subject=complaint.consumer_id,
+            fields=["evidence_package"],
+            purpose="evidence_package",
+            complaint=complaint,
+            request=request,
         )
         response = HttpResponse(data, content_type=ZIP)
         response["Content-Disposition"] = (

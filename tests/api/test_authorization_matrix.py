@@ -220,6 +220,17 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     # Disclosure is public; consumer warnings are published by staff.
     ("disclosure", "GET"): Row(lambda w: "/api/v1/disclosure/", by_role(200)),
+    # A consumer's own data: consumers only. Erasure is refused (409) while a
+    # complaint of the consumer's is open (both have one here).
+    ("me-data-export", "GET"): Row(
+        lambda w: "/api/v1/me/data-export/",
+        by_role(403, consumer=200, other_consumer=200, anonymous=401),
+    ),
+    ("me-erasure", "POST"): Row(
+        lambda w: "/api/v1/me/erasure/",
+        by_role(403, consumer=409, other_consumer=409, anonymous=401),
+        body={"password": "correct-horse-battery-9"},
+    ),
     ("disclosure-warnings", "GET"): Row(lambda w: "/api/v1/disclosure/warnings/", by_role(200)),
     ("disclosure-warnings", "POST"): Row(
         lambda w: "/api/v1/disclosure/warnings/",

@@ -142,3 +142,17 @@ def test_the_one_line_call_ignores_readers_it_is_not_for(consumer, platform):
     admin_consumer = UserFactory(username="odd-admin", role="consumer", is_staff=True)
     assert personal_data_read(actor=admin_consumer, subject=consumer, fields=["x"], purpose="p")
     assert PersonalDataAccess.objects.count() == 1
+
+
+def test_the_thread_and_evidence_files_read_by_staff_are_logged(complaint, staff):
+    from evidence.models import EvidenceRecord
+
+    client = client_for(staff)
+    assert client.get(f"/api/v1/complaints/{complaint.reference}/messages/").status_code == 200
+    record = EvidenceRecord.objects.filter(complaint=complaint).order_by("seq").first()
+    assert client.get(f"/api/v1/evidence/{record.pk}/download/").status_code == 200
+    rows = list(PersonalDataAccess.objects.order_by("id").values_list("purpose", "fields"))
+    assert rows == [
+        ("complaint_messages", ["messages"]),
+        ("evidence_download", [f"evidence:{record.pk}"]),
+    ]
