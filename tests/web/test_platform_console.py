@@ -74,6 +74,11 @@ def test_each_console_page_renders_in_both_languages(client_for, consumer, platf
         assert 'aria-current="page"' in html, url
 
 
+def test_the_home_page_sends_platform_users_to_the_console(client_for, platform):
+    response = client_for("platform").get("/")
+    assert (response.status_code, response["Location"]) == (302, reverse("platform:home"))
+
+
 def test_anonymous_visitors_are_sent_to_login(client, consumer, platform):
     complaint = _complaint("awaiting_response", consumer)
     endpoint = webhook_endpoint_create(platform=platform, url="https://hooks.example/in")

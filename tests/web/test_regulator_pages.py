@@ -77,6 +77,11 @@ def test_the_public_disclosure_page_needs_no_login_in_either_language(client, to
     assert title in response.content.decode()
 
 
+def test_the_home_page_sends_regulators_to_the_dashboard(client_for, today):
+    response = client_for("regulator").get("/")
+    assert (response.status_code, response["Location"]) == (302, HOME)
+
+
 def test_anonymous_visitors_are_sent_to_login(client, today):
     for url in _pages():
         response = client.get(url)
