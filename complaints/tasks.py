@@ -117,3 +117,11 @@ def sweep_deadlines() -> dict:
     from complaints.sweep import sweep_deadlines as run
 
     return dict(run())
+
+
+@shared_task
+def purge_login_failures() -> int:
+    """Beat (daily): failed logins older than six months go (complaints/security/lockout.py)."""
+    from complaints.security.lockout import login_failures_purge
+
+    return login_failures_purge()

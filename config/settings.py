@@ -272,6 +272,10 @@ CELERY_BEAT_SCHEDULE = {
         # Daily: retention is counted in years, a day late is harmless.
         "schedule": float(os.environ.get("EVIDENCE_PURGE_SECONDS", str(24 * 3600))),
     },
+    "purge-login-failures": {
+        "task": "complaints.tasks.purge_login_failures",
+        "schedule": 24 * 3600.0,
+    },
     "complete-erasures": {
         "task": "api.tasks.complete_erasures",
         "schedule": 24 * 3600.0,

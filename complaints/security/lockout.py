@@ -101,6 +101,17 @@ def login_failure_record(*, username: str, address: str | None, refused: bool = 
     LoginFailure.objects.create(username=username[:150], address=address, refused=refused)
 
 
+# Cybersecurity Law art. 21: network logs are kept for at least six months.
+FAILURE_RETENTION = timedelta(days=190)
+
+
+def login_failures_purge(*, now: datetime | None = None) -> int:
+    """Forget failed logins older than the retention (daily); how many rows went."""
+    cutoff = (now or timezone.now()) - FAILURE_RETENTION
+    deleted, _ = LoginFailure.objects.filter(at__lt=cutoff).delete()
+    return deleted
+
+
 def login_unlock(*, username: str) -> int:
     """Lift a user name's lock (staff, after checking who asks): its failures stop counting.
 

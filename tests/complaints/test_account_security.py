@@ -276,3 +276,15 @@ def test_weak_passwords_are_refused(password):
 @pytest.mark.parametrize("password", ["weiquan-demo-2026", "Tianjin2026Mar", "消费者维权Wq2026"])
 def test_passwords_with_three_kinds_of_character_pass(password):
     validate_password(password)
+
+
+def test_failed_logins_are_kept_six_months_then_forgotten(db, clock):
+    from complaints.security.lockout import login_failures_purge
+    from complaints.tasks import purge_login_failures
+
+    admin_login(Client(), "someone", "guess-1234567")
+    clock.shift(timedelta(days=189))
+    assert login_failures_purge() == 0
+    clock.shift(timedelta(days=2))
+    assert purge_login_failures.delay().get() == 1
+    assert not LoginFailure.objects.exists()
