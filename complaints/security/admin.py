@@ -1,4 +1,4 @@
-"""Read-only admin lists: the personal data access log and failed logins.
+"""Read-only admin lists: the personal data access log, erasure requests, failed logins.
 
 Imported at the end of complaints/admin.py, whose access rules (StaffRoleAccess:
 role-`staff` users may view) these lists share. Nobody adds, changes or deletes
@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from complaints.admin import ReadOnlyAdmin
-from complaints.models import LoginFailure, PersonalDataAccess
+from complaints.models import ErasureRequest, LoginFailure, PersonalDataAccess
 from complaints.security.lockout import login_unlock
 
 
@@ -62,3 +62,14 @@ class LoginFailureAdmin(ReadOnlyAdmin):
             login_unlock(username=name)
         message = _("已解除 %(count)d 个用户名的锁定。") % {"count": len(names)}
         self.message_user(request, message, messages.SUCCESS)
+
+
+@admin.register(ErasureRequest)
+class ErasureRequestAdmin(ReadOnlyAdmin):
+    """Consumers' erasure requests (POST /api/v1/me/erasure/): what went, what is kept."""
+
+    list_display = ("requested_at", "user", "completed_at", "erased", "kept")
+    list_filter = (("completed_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("user",)
+    date_hierarchy = "requested_at"
+    readonly_fields = ("requested_at", "user", "completed_at", "erased", "kept")

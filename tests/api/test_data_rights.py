@@ -187,3 +187,10 @@ def test_cases_past_their_retention_are_purged_at_once(
     assert f"case:{closed.reference}" in body["erased"]
     closed.refresh_from_db()
     assert closed.description == ""
+
+
+def test_staff_see_erasure_requests_in_the_admin(wang, staff_client):
+    erase(wang)
+    response = staff_client.get("/admin/complaints/erasurerequest/")
+    assert response.status_code == 200
+    assert f"erased-{wang.pk}" in response.content.decode()
