@@ -162,6 +162,11 @@ class Managed:
         self.serving_since: float | None = None
 
     def start(self) -> None:
+        if self.proc is not None:
+            # Whatever the last main process left behind (Celery's pool outlives a main
+            # process that gave up) goes with it.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
         with self.log_path.open("a") as log:
             log.write(f"\n==== chaos: start #{self.starts + 1} at {time.strftime('%X')} ====\n")
             log.flush()

@@ -39,6 +39,7 @@ import platform
 import random
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -93,6 +94,7 @@ class Harness:
         self.ledger = Ledger()
         self.stop_load = threading.Event()
         self.stop_supervisor = threading.Event()
+        self.supervisor: threading.Thread | None = None
         self.lock = threading.Lock()
         self.db_up = False
         self.kills: Counter[str] = Counter()
@@ -354,8 +356,8 @@ class Harness:
             )
             thread.start()
             self.threads.append(thread)
-        supervisor = threading.Thread(target=self.supervise, name="supervisor", daemon=True)
-        supervisor.start()
+        self.supervisor = threading.Thread(target=self.supervise, name="supervisor", daemon=True)
+        self.supervisor.start()
         started = time.monotonic()
         time.sleep(args.warmup)
         # The database stops are spread evenly over the kills: the n-th after n + 0.5
@@ -374,9 +376,9 @@ class Harness:
                 say(f"{total} kills, {self.db_stops} database stops, {self.ledger.counts()}")
         self.timings["storm"] = time.monotonic() - started
         say(f"storm over after {self.timings['storm']:.0f} s: {dict(self.kills)}")
-        self.recover(supervisor)
+        self.recover()
 
-    def recover(self, supervisor: threading.Thread) -> None:
+    def recover(self) -> None:
         """Everything up again, the load finished, the outbox drained to the receiver."""
         started = time.monotonic()
         deadline = time.monotonic() + 60
@@ -390,8 +392,7 @@ class Harness:
             thread.join(timeout=self.args.op_seconds + 40)
         self.timings["recovery"] = time.monotonic() - started
         self.drain()
-        self.stop_supervisor.set()
-        supervisor.join()
+        self.stop_supervising()
         # Every worker killed singly must have been replaced by its master.
         self.replaced = {
             "web workers": len(self.web.children()),
@@ -442,7 +443,15 @@ class Harness:
             raise RuntimeError(f"chaos/check.py failed:\n{out.stdout}{out.stderr}")
         return json.loads(out.stdout.strip().splitlines()[-1])
 
+    def stop_supervising(self) -> None:
+        """No more restarts: before anything is stopped for good (else it comes back)."""
+        self.stop_supervisor.set()
+        if self.supervisor is not None:
+            self.supervisor.join()
+
     def teardown(self, keep: bool) -> None:
+        self.stop_load.set()
+        self.stop_supervising()
         with contextlib.suppress(Exception):
             self.save()
         for process in self.processes:
@@ -571,6 +580,8 @@ def main() -> int:
         args.seed = secrets.randbelow(10**6)
     say(f"seed {args.seed}: {args.kills} kills, {args.db_stops} database stops")
     started = time.monotonic()
+    # A CI timeout or Ctrl-C still tears down: no server, database or queue left behind.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     harness = Harness(args)
     ok = False
     try:
