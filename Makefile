@@ -27,8 +27,9 @@ VAR_DIR := $(or $(WEIQUAN_VAR_DIR),var)
 # wrk drives the HTTP benchmarks of `make bench`.
 # gettext (msgfmt) compiles the web pages' message catalogues (`make messages`).
 # chromium is the browser the Playwright tests drive (tests/e2e, /usr/bin/chromium).
+# postgresql gives `make chaos` its initdb and pg_ctl for a private server it may crash.
 SYSTEM_PACKAGES ?= fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 wrk \
-	gettext chromium
+	gettext chromium postgresql
 
 REQUIREMENTS := requirements.txt requirements-dev.txt
 # pip runs again only when a requirements file is newer than this stamp.

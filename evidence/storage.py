@@ -27,14 +27,19 @@ def store_bytes(data: bytes, sha256: str) -> str:
     """Save `data` under its hash unless already there; return the storage name."""
     storage = evidence_storage()
     name = name_for(sha256)
-    if not storage.exists(name):
-        saved = storage.save(name, ContentFile(data))
-        if saved != name:
-            # Renamed because the name was taken meanwhile: the same bytes, uploaded to
-            # another case at the same moment. Keep theirs, drop our copy.
-            storage.delete(saved)
-            if not storage.exists(name):
-                raise RuntimeError(f"evidence storage refused the name {name}")
+    if storage.exists(name):
+        if file_sha256(sha256) == sha256:
+            return name
+        # A process killed while writing leaves a short file under the final name (the
+        # file system backend writes in place): replace it rather than trust it.
+        storage.delete(name)
+    saved = storage.save(name, ContentFile(data))
+    if saved != name:
+        # Renamed because the name was taken meanwhile: the same bytes, uploaded to
+        # another case at the same moment. Keep theirs, drop our copy.
+        storage.delete(saved)
+        if not storage.exists(name):
+            raise RuntimeError(f"evidence storage refused the name {name}")
     return name
 
 

@@ -350,6 +350,22 @@ def test_the_same_bytes_stored_twice_at_once_keep_one_file(monkeypatch):
     assert [p.name for p in folder.iterdir()] == [sha256]
 
 
+def test_a_file_cut_short_by_a_crash_is_replaced_by_the_next_copy_of_its_bytes():
+    from evidence import storage
+
+    data = b"%PDF-1.7 whole file, then a crash"
+    sha256 = hashlib.sha256(data).hexdigest()
+    # given a writer killed half-way, leaving a short file under the final name
+    path = Path(storage.evidence_storage().path(storage.name_for(sha256)))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data[:10])
+    # when the same bytes are stored again
+    storage.store_bytes(data, sha256)
+    # then the file holds them whole
+    assert storage.read_bytes(sha256) == data
+    assert storage.file_sha256(sha256) == sha256
+
+
 def test_the_same_upload_retried_with_its_key_is_replayed_not_refused(consumer, complaint):
     client = client_for(consumer)
     answers = []
