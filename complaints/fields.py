@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django import forms
+from django.contrib.admin.widgets import AdminTextareaWidget, AdminTextInputWidget
 from django.core import checks
 from django.db import models
 
@@ -38,6 +40,17 @@ class EncryptedTextField(models.TextField):
         name, path, args, kwargs = super().deconstruct()
         kwargs["context"] = self.context
         return name, path, args, kwargs
+
+    def formfield(self, **kwargs):
+        # A phone number or an ID number is one line, not a text area (the admin's
+        # TextField override would otherwise make it one).
+        if self.max_length is not None and self.max_length <= 500:
+            widget = kwargs.get("widget")
+            if widget is None:
+                kwargs["widget"] = forms.TextInput
+            elif widget is AdminTextareaWidget or isinstance(widget, AdminTextareaWidget):
+                kwargs["widget"] = AdminTextInputWidget
+        return super().formfield(**kwargs)
 
     def from_db_value(self, value, expression, connection):
         if value is None or value == "":

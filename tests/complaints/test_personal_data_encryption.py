@@ -213,3 +213,13 @@ def test_the_development_keys_are_refused_with_debug_off(settings):
     assert [e.id for e in check_personal_data_keys()] == ["weiquan.E011"]
     settings.DEBUG = True
     assert check_personal_data_keys() == []
+
+
+def test_the_admin_finds_a_user_by_phone_and_edits_it_in_one_line(
+    superuser_client, consumer_with_data
+):
+    response = superuser_client.get("/admin/complaints/user/", {"q": "139 1234 5678"})
+    assert response.status_code == 200
+    assert f"/admin/complaints/user/{consumer_with_data.pk}/change/" in response.content.decode()
+    page = superuser_client.get(f"/admin/complaints/user/{consumer_with_data.pk}/change/")
+    assert f'name="phone" value="{PHONE}"' in page.content.decode()
