@@ -5,7 +5,7 @@
 
 Drops and recreates the database, migrates it, then writes users, complaints, their
 events and ratings with COPY, and fills the statistics tables (reporting) with one
-SQL aggregation over the events.
+SQL aggregation over the events and their rollups with one over the counters.
 
 Why not the services: `complaint_file` and `complaint_transition` take 10-20 ms per
 event (locks, the evidence chain, counters, outbox), so 5 million complaints with
@@ -516,6 +516,46 @@ HAVING sum(n) <> 0 OR sum(fen) <> 0
 """
 
 
+# The summary's rollups (reporting.counters.rollup_deltas) from the counters, in SQL:
+# the cells first summed by month and city (what the rollups keep of them), then each
+# added under the 8 filters it matches (the whole country or its province; every
+# platform or its own; every category or its own), as figures (dimension "") and, for
+# `filed`, by platform, category, issue type, region one level down and merchant.
+ROLLUPS_SQL = """
+WITH s AS (
+  SELECT grain, date_trunc('month', day)::date AS month, left(region, 4) AS city,
+         platform_id, category, CASE WHEN metric = 'filed' THEN issue_type ELSE '' END
+         AS issue_type, merchant, metric, bucket, sum(n) AS n, sum(fen) AS fen
+    FROM reporting_statcounter
+   WHERE grain = 'c' OR metric = 'filed'
+   GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+)
+INSERT INTO reporting_statrollup
+  (dimension, region, platform_id, category, month, value, metric, bucket, n, fen)
+SELECT d.dimension, rg.r, pp.p, cc.c, d.month, d.value, d.metric, d.bucket, sum(s.n), sum(s.fen)
+  FROM s
+  JOIN complaints_platform pl ON pl.id = s.platform_id
+  CROSS JOIN LATERAL (VALUES (''), (left(s.city, 2))) rg (r)
+  CROSS JOIN LATERAL (VALUES (0), (s.platform_id)) pp (p)
+  CROSS JOIN LATERAL (VALUES (''), (s.category)) cc (c)
+  CROSS JOIN LATERAL (
+    SELECT '', '', s.metric, s.bucket, s.month WHERE s.grain = 'c'
+    UNION ALL
+    SELECT x.dimension, x.value, 'filed', '', s.month
+      FROM (VALUES ('platform', pl.code), ('category', s.category),
+                   ('issue_type', s.issue_type),
+                   ('region', left(s.city, length(rg.r) + 2))) x (dimension, value)
+     WHERE s.grain = 'c' AND s.metric = 'filed'
+    UNION ALL
+    SELECT 'merchant', pl.code || ':' || s.merchant, 'filed', '', m.month
+      FROM (VALUES (s.month), (DATE '0001-01-01')) m (month)
+     WHERE s.grain = 'm'
+  ) d (dimension, value, metric, bucket, month)
+ GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+HAVING sum(s.n) <> 0 OR sum(s.fen) <> 0
+"""
+
+
 def generate(args) -> dict:
     t0 = time.monotonic()
     recreate_database(args.database)
@@ -646,6 +686,22 @@ def generate(args) -> dict:
         for definition in counter_indexes:
             cur.execute(definition)
         t_counters = time.monotonic()
+        cur.execute("DELETE FROM reporting_statrollup")
+        cur.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'reporting_statrollup'::regclass AND contype = 'u'"
+        )
+        rollup_uniques = cur.fetchall()
+        for name, _definition in rollup_uniques:
+            cur.execute(f'ALTER TABLE reporting_statrollup DROP CONSTRAINT "{name}"')
+        rollup_indexes = drop_secondary_indexes(cur, ["reporting_statrollup"])
+        cur.execute(ROLLUPS_SQL)
+        rollups = cur.rowcount
+        for name, definition in rollup_uniques:
+            cur.execute(f'ALTER TABLE reporting_statrollup ADD CONSTRAINT "{name}" {definition}')
+        for definition in rollup_indexes:
+            cur.execute(definition)
+        t_rollups = time.monotonic()
     connection.close()
     with connection.cursor() as cur:  # VACUUM cannot run in a transaction block
         cur.execute("VACUUM (ANALYZE)")
@@ -656,6 +712,7 @@ def generate(args) -> dict:
         "consumers": consumers,
         "ratings": len(ratings),
         "cells": cells,
+        "rollups": rollups,
         "now": now,
         "seconds": {
             "create+migrate": t_migrate,
@@ -664,7 +721,8 @@ def generate(args) -> dict:
             "ratings": t_events - t_complaints,
             "indexes": t_indexes - t_events,
             "counters": t_counters - t_indexes,
-            "vacuum analyze": t_end - t_counters,
+            "rollups": t_rollups - t_counters,
+            "vacuum analyze": t_end - t_rollups,
             "total": t_end - t0,
         },
     }
@@ -672,16 +730,20 @@ def generate(args) -> dict:
 
 def check_counters() -> None:
     """Fail unless `rebuild_statistics` gives exactly the cells the SQL wrote."""
-    from reporting.rebuild import counters_snapshot, statistics_rebuild
+    from reporting.rebuild import counters_snapshot, rollups_snapshot, statistics_rebuild
 
-    ours = counters_snapshot()
+    ours, our_rollups = counters_snapshot(), rollups_snapshot()
     statistics_rebuild()
-    theirs = counters_snapshot()
-    if ours != theirs:
-        diff = set(ours.items()) ^ set(theirs.items())
-        raise SystemExit(f"counters differ from rebuild_statistics in {len(diff)} cells, "
-                         f"e.g. {sorted(diff, key=str)[:4]}")  # fmt: skip
-    print(f"check: the SQL aggregation equals rebuild_statistics ({len(ours)} cells)")
+    for what, mine, theirs in (
+        ("counters", ours, counters_snapshot()),
+        ("rollups", our_rollups, rollups_snapshot()),
+    ):
+        if mine != theirs:
+            diff = set(mine.items()) ^ set(theirs.items())
+            raise SystemExit(f"{what} differ from rebuild_statistics in {len(diff)} rows, "
+                             f"e.g. {sorted(diff, key=str)[:4]}")  # fmt: skip
+    print(f"check: the SQL equals rebuild_statistics ({len(ours)} cells, "
+          f"{len(our_rollups)} rollup rows)")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> dict:

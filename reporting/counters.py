@@ -21,11 +21,16 @@ Metrics (`metric`, `bucket`), all counted in the cells of the complaint's filing
 
 Days are whole calendar days between Asia/Shanghai dates, so the stored histograms
 give exact medians at day resolution.
+
+Every increment is also added to the bounded rollups (`StatRollup`, `rollup_deltas`)
+in the same statement's transaction: the summary reads those, the cube serves the
+day-level time series and periods that do not start and end on month boundaries.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -34,9 +39,9 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 
 from complaints.choices import Status
-from complaints.models import Complaint, User
+from complaints.models import Complaint, Platform, User
 from complaints.privacy import mask_text
-from reporting.models import Grain, StatCounter
+from reporting.models import Grain, StatCounter, StatRollup
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -191,19 +196,79 @@ def event_deltas(
     return {k: v for k, v in deltas.items() if v != [0, 0]}
 
 
-def counters_add(deltas: dict[CellKey, list[int]]) -> None:
-    """Add `deltas` to the counters in one statement (INSERT ... ON CONFLICT DO UPDATE).
+# (dimension, region, platform_id, category, month, value, metric, bucket)
+RollupKey = tuple[str, str, int, str, date, str, str, str]
+ROLLUP_COLUMNS = (
+    "dimension",
+    "region",
+    "platform_id",
+    "category",
+    "month",
+    "value",
+    "metric",
+    "bucket",
+)
+# The "month" of the merchants' all-time totals.
+ALL_TIME = date(1, 1, 1)
+EVERY_PLATFORM = 0
 
-    Safe under concurrency on PostgreSQL: the upsert takes the row lock, so two
-    transactions adding to one cell serialise on it and neither increment is lost.
-    Rows go in key order, so two events touching the same cells lock them in the same
-    order and cannot deadlock each other.
+
+def rollup_deltas(
+    deltas: Mapping[CellKey, list[int]], codes: Mapping[int, str]
+) -> dict[RollupKey, list[int]]:
+    """The rollup increments of counter increments (`codes`: platform id to code).
+
+    Linear: the rollups of a sum of deltas are the sum of their rollups, so the
+    receiver (one event at a time) and the rebuild (all events at once) agree.
+    Each cell is added under the 8 filters it matches: region "" / its province,
+    platform all / its own, category all / its own (a city or county filter reads the
+    cube: a small part of it). Figures keep their
+    (metric, bucket); the breakdowns count `filed` by platform, category, issue type,
+    the region one level below the filter's, and merchant.
     """
+    out: dict[RollupKey, list[int]] = defaultdict(lambda: [0, 0])
+
+    def add(key: RollupKey, n: int, fen: int) -> None:
+        cell = out[key]
+        cell[0] += n
+        cell[1] += fen
+
+    for key, (n, fen) in deltas.items():
+        grain, day, region, platform_id, category, issue_type, merchant, metric, bucket = key
+        if grain == Grain.MERCHANT and metric != "filed":
+            continue  # the merchants' other figures serve the credit scores (the cube)
+        month = day.replace(day=1)
+        for r in ("", region[:2]):
+            child = region[: len(r) + 2]
+            for p in (EVERY_PLATFORM, platform_id):
+                for c in ("", category):
+                    if grain == Grain.MERCHANT:
+                        value = f"{codes[platform_id]}:{merchant}"
+                        add(("merchant", r, p, c, month, value, metric, ""), n, fen)
+                        add(("merchant", r, p, c, ALL_TIME, value, metric, ""), n, fen)
+                        continue
+                    add(("", r, p, c, month, "", metric, bucket), n, fen)
+                    if metric != "filed":
+                        continue
+                    add(("platform", r, p, c, month, codes[platform_id], metric, ""), n, fen)
+                    add(("category", r, p, c, month, category, metric, ""), n, fen)
+                    add(("issue_type", r, p, c, month, issue_type, metric, ""), n, fen)
+                    add(("region", r, p, c, month, child, metric, ""), n, fen)
+    return {k: v for k, v in out.items() if v != [0, 0]}
+
+
+def platform_codes(deltas: Mapping[CellKey, list[int]]) -> dict[int, str]:
+    ids = {key[3] for key in deltas}
+    return dict(Platform.objects.filter(pk__in=ids).values_list("pk", "code"))
+
+
+def _upsert(model, key_columns: tuple[str, ...], deltas: Mapping[tuple, list[int]]) -> None:
+    """Add `deltas` to `model`'s rows in one INSERT ... ON CONFLICT DO UPDATE."""
     if not deltas:
         return
-    table = StatCounter._meta.db_table
+    table = model._meta.db_table
     q = connection.ops.quote_name
-    columns = [*KEY_COLUMNS, "n", "fen"]
+    columns = [*key_columns, "n", "fen"]
     row = "(" + ", ".join(["%s"] * len(columns)) + ")"
     params: list[object] = []
     for key in sorted(deltas):
@@ -211,9 +276,29 @@ def counters_add(deltas: dict[CellKey, list[int]]) -> None:
     sql = (
         f"INSERT INTO {q(table)} ({', '.join(q(c) for c in columns)}) "  # noqa: S608
         f"VALUES {', '.join([row] * len(deltas))} "
-        f"ON CONFLICT ({', '.join(q(c) for c in KEY_COLUMNS)}) DO UPDATE SET "
+        f"ON CONFLICT ({', '.join(q(c) for c in key_columns)}) DO UPDATE SET "
         f"{q('n')} = {q(table)}.{q('n')} + excluded.{q('n')}, "
         f"{q('fen')} = {q(table)}.{q('fen')} + excluded.{q('fen')}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def counters_add(
+    deltas: Mapping[CellKey, list[int]], codes: Mapping[int, str] | None = None
+) -> None:
+    """Add `deltas` to the counters and their rollups (two upsert statements).
+
+    Safe under concurrency on PostgreSQL: the upsert takes the row lock, so two
+    transactions adding to one cell serialise on it and neither increment is lost.
+    Rows go in key order, and the counters always before the rollups, so two events
+    touching the same cells lock them in the same order and cannot deadlock each
+    other. The rollups' coarse rows (a month of the whole country) are shared by
+    every event of the month: the receiver runs at the end of the change, so such a
+    row stays locked only for what is left of its transaction (docs/reporting.md).
+    `codes` (platform id to code) saves a query when the caller has the platform.
+    """
+    if not deltas:
+        return
+    _upsert(StatCounter, KEY_COLUMNS, deltas)
+    _upsert(StatRollup, ROLLUP_COLUMNS, rollup_deltas(deltas, codes or platform_codes(deltas)))

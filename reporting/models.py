@@ -75,6 +75,66 @@ class StatCounter(models.Model):
         return f"{self.day} {self.region} {self.metric}:{self.bucket} {self.n}"
 
 
+class StatRollup(models.Model):
+    """A bounded rollup of the counters (统计汇总表): the rows one summary query reads.
+
+    `StatCounter`'s cells grow with the complaints (nearly every complaint opens cells
+    of its own), so a summary over them costs what a scan of the complaints would.
+    A rollup row is keyed by the filing month and by the *filter* a summary request
+    can carry: `region` is "" (the whole country) or a province (2-digit GB/T 2260
+    code), `platform_id` 0 (every platform) or one platform, `category` "" or one
+    category. Every counter increment is added to each of those 8 combinations, so
+    the rows a request reads are exactly its own: (months x figures) for the figures
+    (`dimension` ""), (months x values) for one breakdown (`dimension` "platform",
+    "category", "issue_type", "region" one level down, "merchant" as
+    "<platform code>:<name>"), whatever the number of complaints. Merchant rows are
+    also kept for all time (`month` = ALL_TIME) so the top merchants of an undated
+    summary are an index walk. See docs/reporting.md.
+    """
+
+    dimension = models.CharField(max_length=16, blank=True)
+    region = models.CharField(_("地区代码"), max_length=6, blank=True)
+    platform_id = models.IntegerField(default=0)  # not a key: 0 stands for every platform
+    category = models.CharField(max_length=32, blank=True)
+    month = models.DateField(_("投诉月份"))
+    value = models.CharField(max_length=240, blank=True)
+    metric = models.CharField(max_length=16)
+    bucket = models.CharField(max_length=24, blank=True)
+    n = models.BigIntegerField(default=0)
+    fen = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("统计汇总")
+        verbose_name_plural = _("统计汇总")
+        constraints = [
+            # Its index serves every summary query: the filter's columns first, then
+            # the month range.
+            models.UniqueConstraint(
+                fields=[
+                    "dimension",
+                    "region",
+                    "platform_id",
+                    "category",
+                    "month",
+                    "value",
+                    "metric",
+                    "bucket",
+                ],
+                name="statrollup_one_row_per_cell",
+            ),
+        ]
+        indexes = [
+            # The top merchants of all time: the largest counts first.
+            models.Index(
+                fields=["dimension", "region", "platform_id", "category", "month", "-n"],
+                name="statrollup_top",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.dimension}:{self.value} {self.metric}:{self.bucket} {self.n}"
+
+
 class Rating(models.Model):
     """The consumer's rating of how a closed complaint ended (满意度评价), once."""
 

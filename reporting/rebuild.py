@@ -6,9 +6,17 @@ from collections import defaultdict
 
 from django.db import connection, transaction
 
-from complaints.models import Complaint, ComplaintEvent
-from reporting.counters import KEY_COLUMNS, CellKey, ComplaintFacts, event_deltas
-from reporting.models import StatCounter
+from complaints.models import Complaint, ComplaintEvent, Platform
+from reporting.counters import (
+    KEY_COLUMNS,
+    ROLLUP_COLUMNS,
+    CellKey,
+    ComplaintFacts,
+    RollupKey,
+    event_deltas,
+    rollup_deltas,
+)
+from reporting.models import StatCounter, StatRollup
 
 BATCH = 2000
 
@@ -19,16 +27,24 @@ def counters_snapshot() -> dict[CellKey, tuple[int, int]]:
     return {tuple(row[:-2]): (row[-2], row[-1]) for row in rows}
 
 
+def rollups_snapshot() -> dict[RollupKey, tuple[int, int]]:
+    """Every non-zero rollup row as {key: (n, fen)}."""
+    rows = StatRollup.objects.exclude(n=0, fen=0).values_list(*ROLLUP_COLUMNS, "n", "fen")
+    return {tuple(row[:-2]): (row[-2], row[-1]) for row in rows}
+
+
 @transaction.atomic
 def statistics_rebuild() -> int:
-    """Replace every counter with one recomputed from all complaint events; the cell count.
+    """Replace every counter and rollup with ones recomputed from all complaint events;
+    the counter cell count.
 
-    On PostgreSQL the counter table is locked first (EXCLUSIVE: reads go on, writes
-    wait), so an event committed meanwhile is either seen here or counted after.
+    On PostgreSQL the tables are locked first (EXCLUSIVE: reads go on, writes wait),
+    so an event committed meanwhile is either seen here or counted after.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {StatCounter._meta.db_table} IN EXCLUSIVE MODE")
+            for model in (StatCounter, StatRollup):  # the order counters_add writes them
+                cursor.execute(f"LOCK TABLE {model._meta.db_table} IN EXCLUSIVE MODE")
     totals: dict[CellKey, list[int]] = defaultdict(lambda: [0, 0])
     complaints = (
         Complaint.objects.select_related("consumer")
@@ -70,4 +86,13 @@ def statistics_rebuild() -> int:
         if n or fen
     ]
     StatCounter.objects.bulk_create(cells, batch_size=BATCH)
+    codes = dict(Platform.objects.values_list("pk", "code"))
+    StatRollup.objects.all().delete()
+    StatRollup.objects.bulk_create(
+        (
+            StatRollup(**dict(zip(ROLLUP_COLUMNS, key, strict=True)), n=n, fen=fen)
+            for key, (n, fen) in rollup_deltas(totals, codes).items()
+        ),
+        batch_size=BATCH,
+    )
     return len(cells)

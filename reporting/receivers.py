@@ -16,5 +16,6 @@ def count_event(sender, *, complaint, event, actor, name, **kwargs) -> None:
             to_status=event.to_status,
             payload=event.payload,
             at=event.created_at,
-        )
+        ),
+        codes={complaint.platform_id: complaint.platform.code},
     )

@@ -1,9 +1,12 @@
 """Reads of the statistics: only the summary tables, never the complaints table.
 
 Every figure is for the complaints filed in the period (by their Beijing filing day),
-as they stand now. A handful of GROUP BY queries over `StatCounter`, whose size
-grows with the number of distinct (day, region, platform, category, issue type)
-combinations, not with the number of complaints.
+as they stand now. The summary reads the bounded rollups (`StatRollup`): each of its
+queries reads the rows of its own filter only, (months x figures) or (months x
+values), whatever the number of complaints. A period that does not start on the 1st
+or end on the last day of a month, and a city or county, are summed from the
+day-level cube (`StatCounter`) instead, which grows with the complaints; so does the
+time series by day.
 """
 
 from __future__ import annotations
@@ -13,15 +16,17 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Substr
 
 from complaints.actors import Actor
 from complaints.choices import Category, IssueType, Outcome, Role, Status
+from complaints.models import Platform
 from complaints.privacy import mask_text
 from complaints.selectors import region_name
+from reporting.counters import ALL_TIME, EVERY_PLATFORM
 from reporting.exceptions import OutsideRegion, StatisticsForbidden
-from reporting.models import Grain, Report, StatCounter
+from reporting.models import Grain, Report, StatCounter, StatRollup
 
 # The region prefix length to group by under a filter of each length: the next level.
 REGION_LEVELS = {0: (2, "province"), 2: (4, "city"), 4: (6, "county"), 6: (6, "county")}
@@ -106,11 +111,95 @@ def _by(qs: QuerySet, *fields: str) -> list[dict]:
     )
 
 
-def statistics_summary(f: StatsFilter, *, top: int = 10) -> dict:
-    """Every figure of `GET /api/v1/stats/summary/` for the filter (7 queries)."""
+def whole_months(f: StatsFilter) -> bool:
+    """Whether the rollups answer the filter: a period of whole months (or open) and
+    the whole country or one province. A city or county is summed from the cube."""
+    return (
+        len(f.region) <= 2
+        and (f.start is None or f.start.day == 1)
+        and (f.end is None or (f.end + timedelta(days=1)).day == 1)
+    )
+
+
+def _rollup(f: StatsFilter, dimension: str, **exact) -> QuerySet[StatRollup]:
+    """The rollup rows of one dimension under the filter: its own rows, and no others."""
+    qs = StatRollup.objects.filter(
+        dimension=dimension,
+        region=f.region,
+        platform_id=f.platform_id or EVERY_PLATFORM,
+        category=f.category,
+        **exact,
+    )
+    if f.start is None and f.end is None and dimension == "merchant":
+        return qs.filter(month=ALL_TIME)
+    qs = qs.filter(month__gt=ALL_TIME)
+    if f.start:
+        qs = qs.filter(month__gte=f.start)
+    if f.end:
+        qs = qs.filter(month__lte=f.end.replace(day=1))
+    return qs
+
+
+def _by_value(qs: QuerySet[StatRollup]) -> list[dict]:
+    return list(
+        qs.values("value").annotate(count=Sum("n"), fen=Sum("fen")).order_by("-count", "value")
+    )
+
+
+def _summary_rows(f: StatsFilter, top: int) -> dict:
+    """The summary's raw rows from the rollups (6 queries, each of bounded size)."""
+    figures = _rollup(f, "").values("metric", "bucket").annotate(n=Sum("n"), fen=Sum("fen"))
+    name = Platform.objects.filter(code=OuterRef("value")).values("name")[:1]
+    platforms = list(
+        _rollup(f, "platform")
+        .values("value")
+        .annotate(count=Sum("n"), fen=Sum("fen"), name=Subquery(name))
+        .order_by("-count", "value")
+    )
+    merchants = _rollup(f, "merchant").values("value").annotate(count=Sum("n"))
+    return {
+        "figures": list(figures.order_by()),
+        "platforms": [
+            {"platform__code": r["value"], "platform__name": r["name"] or "", **r}
+            for r in platforms
+        ],
+        "merchants": [
+            {
+                "platform__code": r["value"].partition(":")[0],
+                "merchant": r["value"].partition(":")[2],
+                "count": r["count"],
+            }
+            for r in merchants.order_by("-count", "value")[:top]
+        ],  # fmt: skip
+        "categories": [{"category": r["value"], **r} for r in _by_value(_rollup(f, "category"))],
+        "issue_types": [
+            {"issue_type": r["value"], **r} for r in _by_value(_rollup(f, "issue_type"))
+        ],
+        "regions": [{"prefix": r["value"], **r} for r in _by_value(_rollup(f, "region"))],
+    }
+
+
+def _summary_rows_from_cells(f: StatsFilter, top: int) -> dict:
+    """The same rows summed from the day-level cube, for a period of partial months."""
     cube = _cells(f)
+    length, _level = REGION_LEVELS[len(f.region)]
+    return {
+        "figures": list(
+            cube.values("metric", "bucket").annotate(n=Sum("n"), fen=Sum("fen")).order_by()
+        ),
+        "platforms": _by(cube, "platform__code", "platform__name"),
+        "merchants": _by(_cells(f, Grain.MERCHANT), "platform__code", "merchant")[:top],
+        "categories": _by(cube, "category"),
+        "issue_types": _by(cube, "issue_type"),
+        "regions": _by(cube.annotate(prefix=Substr("region", 1, length)), "prefix"),
+    }
+
+
+def statistics_summary(f: StatsFilter, *, top: int = 10) -> dict:
+    """Every figure of `GET /api/v1/stats/summary/` for the filter (6 queries)."""
+    rows = _summary_rows(f, top) if whole_months(f) else _summary_rows_from_cells(f, top)
     figures: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    for row in cube.values("metric", "bucket").annotate(n=Sum("n"), fen=Sum("fen")).order_by():
+    for row in rows["figures"]:
         figures[row["metric"]][row["bucket"]] = [row["n"] or 0, row["fen"] or 0]
 
     def n(metric: str, bucket: str = "") -> int:
@@ -126,8 +215,7 @@ def statistics_summary(f: StatsFilter, *, top: int = 10) -> dict:
     rated = sum(ratings.values())
     closed_with_outcome = sum(n("outcome", o) for o in Outcome.values)
     resolved = sum(n("outcome", o) for o in RESOLVED_OUTCOMES)
-    length, level = REGION_LEVELS[len(f.region)]
-    regions = _by(cube.annotate(prefix=Substr("region", 1, length)), "prefix")
+    _length, level = REGION_LEVELS[len(f.region)]
     return {
         "total": n("filed"),
         "by_status": {s: n("status", s) for s in Status.values},
@@ -139,7 +227,7 @@ def statistics_summary(f: StatsFilter, *, top: int = 10) -> dict:
                 "count": row["count"],
                 "amount_claimed": yuan(row["fen"]),
             }
-            for row in _by(cube, "platform__code", "platform__name")
+            for row in rows["platforms"]
         ],
         "by_merchant": [
             {
@@ -147,15 +235,15 @@ def statistics_summary(f: StatsFilter, *, top: int = 10) -> dict:
                 "merchant": mask_text(row["merchant"]),
                 "count": row["count"],
             }
-            for row in _by(_cells(f, Grain.MERCHANT), "platform__code", "merchant")[:top]
-        ],  # fmt: skip
+            for row in rows["merchants"]
+        ],
         "by_category": [
             {
                 "category": row["category"],
                 "label": str(Category(row["category"]).label),
                 "count": row["count"],
             }
-            for row in _by(cube, "category")
+            for row in rows["categories"]
             if row["category"] in Category.values
         ],  # fmt: skip
         "by_issue_type": [
@@ -164,13 +252,13 @@ def statistics_summary(f: StatsFilter, *, top: int = 10) -> dict:
                 "label": str(IssueType(row["issue_type"]).label),
                 "count": row["count"],
             }
-            for row in _by(cube, "issue_type")
+            for row in rows["issue_types"]
             if row["issue_type"] in IssueType.values
         ],  # fmt: skip
         "region_level": level,
         "by_region": [
             {"region": row["prefix"], "name": region_name(row["prefix"]), "count": row["count"]}
-            for row in regions
+            for row in rows["regions"]
         ],
         "amount_claimed": yuan(fen("filed")),
         "amount_compensated": yuan(fen("compensated")),

@@ -15,8 +15,8 @@ from complaints.choices import Status
 from complaints.models import Complaint
 from complaints.services import complaint_file, complaint_record_action, complaint_transition
 from reporting.counters import counters_add, event_deltas, shanghai_date
-from reporting.models import Grain, StatCounter
-from reporting.rebuild import counters_snapshot, statistics_rebuild
+from reporting.models import Grain, StatCounter, StatRollup
+from reporting.rebuild import counters_snapshot, rollups_snapshot, statistics_rebuild
 from reporting.services import rating_record
 from tests.helpers import FILING, at, run_command
 from tests.reporting.dataset import agreement_ready, deposit_ready
@@ -120,10 +120,12 @@ def test_rebuild_statistics_command_recomputes_the_same_cells(consumer, platform
     deposit_ready(platform)
     complaint_in("closed", consumer=consumer, platform_code="shop")
     complaint_in("compensating", consumer=consumer, platform_code="shop")
-    kept = counters_snapshot()
+    kept, rollups = counters_snapshot(), rollups_snapshot()
     StatCounter.objects.update(n=999)  # damage them
+    StatRollup.objects.filter(dimension="").delete()
     assert "Rebuilt" in run_command("rebuild_statistics")
     assert counters_snapshot() == kept
+    assert rollups_snapshot() == rollups
 
 
 # The property: any sequence of transitions, rebuilt == incremental.
@@ -245,8 +247,12 @@ def test_rebuilt_statistics_equal_the_incremental_ones(plans, consumer, platform
                 rated = rated or move[0] == "rate"
                 recovered = recovered or move[0] == "recover"
         incremental = counters_snapshot()
+        rollups = rollups_snapshot()
         statistics_rebuild()
         assert counters_snapshot() == incremental
+        # and so are the summary's rollups
+        assert rollups_snapshot() == rollups
+        assert rollups
         # and the cube's status cells add up to the complaints by status
         for status in Status:
             expected = Complaint.objects.filter(status=status).count()
