@@ -60,6 +60,36 @@ def mediator_least_loaded(*, category: str, exclude: Iterable[int] = ()) -> User
     return None
 
 
+class MediatorPool:
+    """`mediator_least_loaded` for many assignments in a row, from one query.
+
+    The deadline sweep escalates thousands of complaints at once; asking the database
+    for every mediator's load each time cost a scan of the cases per complaint. The
+    pool reads the loads once and counts its own assignments; cases assigned
+    meanwhile by others are not seen, which only makes the balance approximate.
+    """
+
+    def __init__(self) -> None:
+        self._mediators: list[User] | None = None
+
+    def __call__(self, *, category: str) -> User | None:
+        if self._mediators is None:
+            self._mediators = list(
+                User.objects.filter(role=Role.MEDIATOR, is_active=True).annotate(
+                    load=Count(
+                        "mediated_complaints",
+                        filter=Q(mediated_complaints__status=Status.MEDIATING),
+                    )
+                )
+            )
+        candidates = [m for m in self._mediators if m.handles_category(category)]
+        if not candidates:
+            return None
+        chosen = min(candidates, key=lambda m: (m.load, m.pk))
+        chosen.load += 1
+        return chosen
+
+
 def complaints_visible_to(actor: Actor) -> QuerySet[Complaint]:
     """Complaints `actor` may see: the one place where scoping is decided.
 

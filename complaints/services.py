@@ -279,9 +279,24 @@ def complaint_transition(
     params: dict | None = None,
 ) -> Complaint:
     """Fire transition `name` on a complaint as `actor`, with its body fields in `params`."""
-    at = at or timezone.now()
+    return complaint_transition_locked(
+        _lock(complaint_id), name=name, actor=actor, at=at or timezone.now(), params=params
+    )
+
+
+def complaint_transition_locked(
+    complaint: Complaint,
+    *,
+    name: str,
+    actor: Actor,
+    at: datetime,
+    params: dict | None = None,
+    choose_mediator=mediator_least_loaded,
+) -> Complaint:
+    """`complaint_transition` on a complaint the caller has already locked and loaded
+    (with its platform and merchant), inside the caller's transaction: the deadline
+    sweep locks a batch at once. `choose_mediator(category=...)` assigns a mediator."""
     params = dict(params or {})
-    complaint = _lock(complaint_id)
     complaint.set_clock(at)
     require_transition(complaint, name, actor)
     # The platform's answer may identify the merchant (CRPL art. 44): name, credit
@@ -305,7 +320,7 @@ def complaint_transition(
         complaint.merchant = _merchant_from(complaint.platform, merchant_data)
         payload["merchant"] = {k: getattr(complaint.merchant, k) for k in MERCHANT_FIELDS}
     if complaint.status == Status.MEDIATING and from_status != Status.MEDIATING:
-        complaint.mediator = mediator_least_loaded(category=complaint.category)
+        complaint.mediator = choose_mediator(category=complaint.category)
         payload["mediator"] = complaint.mediator.username if complaint.mediator else None
     _save(complaint)
     _record(complaint, name=name, actor=actor, from_status=from_status, payload=payload, at=at)
@@ -354,7 +369,28 @@ def complaint_record_action(
     at: datetime | None = None,
 ) -> Complaint:
     """A recorded action that is not a state change: check, apply, save, write the event."""
-    complaint = _lock(complaint_id)
+    return complaint_record_action_locked(
+        _lock(complaint_id),
+        name=name,
+        actor=actor,
+        allowed_status=allowed_status,
+        permitted=permitted,
+        apply=apply,
+        at=at,
+    )
+
+
+def complaint_record_action_locked(
+    complaint: Complaint,
+    *,
+    name: str,
+    actor: Actor,
+    allowed_status: tuple[str, ...],
+    permitted,
+    apply,
+    at: datetime | None = None,
+) -> Complaint:
+    """`complaint_record_action` on a complaint the caller has locked and loaded."""
     if complaint.status not in allowed_status:
         raise TransitionConflict(
             action=name, status=complaint.status, allowed=transitions_available(complaint, actor)
@@ -490,7 +526,7 @@ def fulfilment_report(
     )
 
 
-def bring_to_mediator(c: Complaint) -> dict:
+def bring_to_mediator(c: Complaint, choose_mediator=mediator_least_loaded) -> dict:
     """A settled case whose remedy did not arrive goes in front of a mediator.
 
     The case keeps its mediator, or gets the least loaded one; advance compensation
@@ -498,7 +534,7 @@ def bring_to_mediator(c: Complaint) -> dict:
     fulfilment deadline or the consumer's objection).
     """
     if c.mediator is None:
-        c.mediator = mediator_least_loaded(category=c.category)
+        c.mediator = choose_mediator(category=c.category)
     return {
         "mediator": c.mediator.username if c.mediator else None,
         "advance_compensation_eligible": c.advance_compensation_eligible,

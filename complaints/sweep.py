@@ -2,8 +2,14 @@
 
 Every rule selects complaints by state and due time (indexed), locks a batch with
 `SKIP LOCKED` so that several sweeps share the work instead of repeating it, and
-handles each complaint in its own savepoint through the ordinary services: a
+handles each complaint in its own savepoint through the ordinary transition code: a
 second run finds nothing left to do, and one bad row does not stop the rest.
+
+What a batch can share, it shares (docs/performance.md): its complaints are locked
+and loaded with their platform and merchant in one query and handed to the services
+as they are (`complaint_transition_locked`), not locked and read again one by one,
+and mediators are assigned from one reading of their loads (`MediatorPool`), not
+from a count over every case per complaint.
 """
 
 from __future__ import annotations
@@ -23,10 +29,11 @@ from complaints.choices import FailReason, Status
 from complaints.deadlines import compute_due, setting
 from complaints.exceptions import WeiquanError
 from complaints.models import Complaint
+from complaints.selectors import MediatorPool
 from complaints.services import (
     bring_to_mediator,
-    complaint_record_action,
-    complaint_transition,
+    complaint_record_action_locked,
+    complaint_transition_locked,
 )
 
 logger = logging.getLogger(__name__)
@@ -38,32 +45,33 @@ class SweepRule:
     name: str
     query: Callable[[datetime], Q]
     order_by: str
-    apply: Callable[[int, datetime], object]
+    # (the locked complaint, the sweep's time, the batch's mediator pool)
+    apply: Callable[[Complaint, datetime, MediatorPool], object]
 
 
-def _recorded(name: str, status: str, apply: Callable[[Complaint, datetime], dict]):
+def _recorded(name: str, status: str, apply: Callable[[Complaint, datetime, MediatorPool], dict]):
     """A sweep step that records an event on a complaint without changing its state."""
 
-    def run(complaint_id: int, now: datetime) -> object:
-        return complaint_record_action(
-            complaint_id,
+    def run(complaint: Complaint, now: datetime, pool: MediatorPool) -> object:
+        return complaint_record_action_locked(
+            complaint,
             name=name,
             actor=SYSTEM,
             allowed_status=(status,),
             permitted=lambda c: True,
-            apply=lambda c: apply(c, now),
+            apply=lambda c: apply(c, now, pool),
             at=now,
         )
 
     return run
 
 
-def _flag_acceptance_overdue(c: Complaint, now: datetime) -> dict:
+def _flag_acceptance_overdue(c: Complaint, now: datetime, pool: MediatorPool) -> dict:
     c.acceptance_overdue = True
     return {"acceptance_due": c.acceptance_due.isoformat()}
 
 
-def _remind_proposal(c: Complaint, now: datetime) -> dict:
+def _remind_proposal(c: Complaint, now: datetime, pool: MediatorPool) -> dict:
     c.proposal_reminded_at = now
     # The consumer always gets the reminder window, even if the sweep ran late.
     floor = compute_due("proposal_decision", now, setting("PROPOSAL_REMINDER_DAYS_BEFORE"))
@@ -72,20 +80,20 @@ def _remind_proposal(c: Complaint, now: datetime) -> dict:
     return {"proposal_due": c.proposal_due.isoformat()}
 
 
-def _flag_fulfilment_missed(c: Complaint, now: datetime) -> dict:
+def _flag_fulfilment_missed(c: Complaint, now: datetime, pool: MediatorPool) -> dict:
     c.fulfilment_missed = True
-    return {"fulfilment_due": c.fulfilment_due.isoformat(), **bring_to_mediator(c)}
+    return {"fulfilment_due": c.fulfilment_due.isoformat(), **bring_to_mediator(c, pool)}
 
 
-def _remind_mediation(c: Complaint, now: datetime) -> dict:
+def _remind_mediation(c: Complaint, now: datetime, pool: MediatorPool) -> dict:
     c.mediation_reminded_at = now
     return {"mediation_due": c.mediation_due.isoformat()}
 
 
-def _fire(name: str, **params) -> Callable[[int, datetime], object]:
-    def run(complaint_id: int, now: datetime) -> object:
-        return complaint_transition(
-            complaint_id=complaint_id, name=name, actor=SYSTEM, at=now, params=params
+def _fire(name: str, **params) -> Callable[[Complaint, datetime, MediatorPool], object]:
+    def run(complaint: Complaint, now: datetime, pool: MediatorPool) -> object:
+        return complaint_transition_locked(
+            complaint, name=name, actor=SYSTEM, at=now, params=params, choose_mediator=pool
         )
 
     return run
@@ -164,11 +172,19 @@ RULES: tuple[SweepRule, ...] = (
 )
 
 
-def _lock_batch(rule: SweepRule, now: datetime, size: int, failed: set[int]) -> list[int]:
-    qs = Complaint.objects.filter(rule.query(now)).exclude(pk__in=failed).order_by(rule.order_by)
+def _lock_batch(rule: SweepRule, now: datetime, size: int, failed: set[int]) -> list[Complaint]:
+    """Lock and load the next batch: what the transitions need, in one query."""
+    qs = (
+        Complaint.objects.filter(rule.query(now))
+        .exclude(pk__in=failed)
+        .select_related("platform", "merchant")
+        .order_by(rule.order_by)
+    )
     if connection.features.has_select_for_update_skip_locked:
-        qs = qs.select_for_update(skip_locked=True)
-    return list(qs.values_list("pk", flat=True)[:size])
+        qs = qs.select_for_update(skip_locked=True, of=("self",))
+    else:
+        qs = qs.select_for_update(of=("self",))
+    return list(qs[:size])
 
 
 def sweep_deadlines(*, now: datetime | None = None, batch_size: int | None = None) -> Counter:
@@ -181,16 +197,17 @@ def sweep_deadlines(*, now: datetime | None = None, batch_size: int | None = Non
         while True:
             with transaction.atomic():
                 batch = _lock_batch(rule, now, size, failed)
-                for complaint_id in batch:
+                pool = MediatorPool()
+                for complaint in batch:
                     try:
                         with transaction.atomic():
-                            rule.apply(complaint_id, now)
+                            rule.apply(complaint, now, pool)
                         done[rule.name] += 1
                     except WeiquanError as exc:
-                        failed.add(complaint_id)
+                        failed.add(complaint.pk)
                         done["failed"] += 1
                         logger.warning(
-                            "sweep %s skipped complaint %s: %s", rule.name, complaint_id, exc
+                            "sweep %s skipped complaint %s: %s", rule.name, complaint.pk, exc
                         )
             if len(batch) < size:
                 break
