@@ -35,6 +35,10 @@ def _evidence_wiped_before_flush(request, django_db_blocker):
     from django.db import connection, transaction
 
     with django_db_blocker.unblock(), transaction.atomic(), connection.cursor() as cursor:
+        # Rows elsewhere that point at evidence (an issued agreement's PDF, a report's
+        # files) go first, or the foreign keys refuse the commit; the flush follows anyway.
+        for table in _tables_pointing_at("evidence"):
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (names from the models)
         cursor.execute("INSERT INTO evidence_guardoverride (reason) VALUES ('test teardown')")
         cursor.execute("DELETE FROM evidence_evidenceretention")  # points at purge records
         for table in (
@@ -54,6 +58,35 @@ def _evidence_wiped_before_flush(request, django_db_blocker):
             cursor.execute(guard.SQLITE_DROP_NO_DELETE)
             cursor.execute(f"DELETE FROM {guard.TABLE}")  # noqa: S608 (a fixed name)
             cursor.execute(guard.SQLITE_NO_DELETE)
+
+
+def _tables_pointing_at(app_label: str) -> list[str]:
+    """Tables of other apps whose rows point at `app_label`'s rows, directly or through
+    another such table (an agreement's confirmations point at the agreement)."""
+    from django.apps import apps
+
+    targets = {
+        m._meta.db_table
+        for m in apps.get_app_config(app_label).get_models()
+        if m._meta.managed and not m._meta.proxy
+    }
+    found: list[str] = []
+    grew = True
+    while grew:
+        grew = False
+        for model in apps.get_models():
+            table = model._meta.db_table
+            if table in targets or table in found:
+                continue
+            if any(
+                field.is_relation
+                and (field.many_to_one or field.one_to_one)
+                and field.related_model._meta.db_table in targets.union(found)
+                for field in model._meta.concrete_fields
+            ):
+                found.append(table)
+                grew = True
+    return found
 
 
 @pytest.fixture(autouse=True)

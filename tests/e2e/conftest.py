@@ -5,14 +5,18 @@
   seeded regions and calendar restored after its flush), and Celery's eager mode and the
   locmem mail outbox of the test process apply to it too.
 - The browser is /usr/bin/chromium (Debian's package, installed by `make system-deps`;
-  Playwright's own browser download is never used), headless, launched once and shared
-  by the browser tests that run one after the other in a pytest process, and stopped
-  after the last of them (see `pytest_runtest_teardown`).
-- Playwright's sync API keeps an asyncio loop running in the main thread while it is
-  started, and Django refuses ORM calls from a thread with a running loop
-  (SynchronousOnlyOperation). The test code and the server never run at the same time
-  here (Playwright waits for each answer), so DJANGO_ALLOW_ASYNC_UNSAFE is set exactly
-  while Playwright runs, and is unset again before any other test of the process.
+  Playwright's own browser download is never used), headless, started by the first
+  browser call of a test and stopped at its end. Not once per session: while
+  Playwright's sync API runs, it keeps an asyncio loop running in the main thread, and
+  Django then keys its database connections by async context, so ORM calls of the test
+  get connections of their own (harmless: the live server sees the same committed data),
+  but the test database's flush and serialized-rollback restore at the end of a test
+  would also run on such a new connection, which lacks the serialized data: the next
+  transactional test would then find no regions. So Playwright stops (closing those
+  connections) before pytest-django's teardown. A launch costs a second or two.
+- Django refuses ORM calls from a thread with a running loop (SynchronousOnlyOperation);
+  the test code and the server never run at the same time here (Playwright waits for
+  each answer), so DJANGO_ALLOW_ASYNC_UNSAFE is set exactly while Playwright runs.
 - Every page a test looks at is saved as a screenshot at phone width (375×812) and at
   desktop width (1280×800): var/e2e-screenshots/<test>/<NN>-<step>-<phone|desktop>.png
   (E2E_SCREENSHOT_DIR overrides the directory; var/ is ignored by git).
@@ -30,7 +34,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-E2E_DIR = Path(__file__).resolve().parent
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT_ROOT = Path(os.environ.get("E2E_SCREENSHOT_DIR") or ROOT / "var" / "e2e-screenshots")
 PHONE = {"width": 375, "height": 812}
@@ -55,8 +58,8 @@ CHROMIUM_ARGS = [
 ]
 
 
-class _Chromium:
-    """Playwright and one headless Chromium, started on first use, stopped by `stop()`."""
+class Chromium:
+    """Playwright and one headless Chromium for one test, started on first use."""
 
     def __init__(self) -> None:
         self._playwright = None
@@ -97,36 +100,30 @@ class _Chromium:
         )
 
     def stop(self) -> None:
+        if self._playwright is None:
+            return
+        from django.db import connections
+
         if self._browser is not None:
             self._browser.close()
             self._browser = None
-        if self._playwright is not None:
-            self._playwright.stop()
-            self._playwright = None
-            if self._async_unsafe_before is None:
-                os.environ.pop(ASYNC_UNSAFE, None)
-            else:
-                os.environ[ASYNC_UNSAFE] = self._async_unsafe_before
+        # The connections the test opened while the loop ran (see the module docstring).
+        connections.close_all()
+        self._playwright.stop()
+        self._playwright = None
+        if self._async_unsafe_before is None:
+            os.environ.pop(ASYNC_UNSAFE, None)
+        else:
+            os.environ[ASYNC_UNSAFE] = self._async_unsafe_before
 
 
-_CHROMIUM = _Chromium()
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """The shared headless Chromium (and Playwright), stopped at the end at the latest."""
-    yield _CHROMIUM
-    _CHROMIUM.stop()
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_teardown(item, nextitem):
-    """After the last browser test in a row, stop Chromium and Playwright, so that the
-    rest of the run (other tests on this pytest-xdist worker) has no running event loop
-    and no DJANGO_ALLOW_ASYNC_UNSAFE."""
-    yield
-    if nextitem is None or E2E_DIR not in Path(str(nextitem.path)).resolve().parents:
-        _CHROMIUM.stop()
+@pytest.fixture
+def chromium(live_server):
+    """Playwright and a headless Chromium for this test, stopped before the test's
+    database is flushed (the fixtures the test database needs are set up earlier)."""
+    handle = Chromium()
+    yield handle
+    handle.stop()
 
 
 def _slug(text: str) -> str:
@@ -170,6 +167,15 @@ class Visitor:
     page: object
     base_url: str
     shoot: Screenshots
+    # What the pages asked with window.confirm (data-confirm forms); each is accepted.
+    questions: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        def accept(dialog) -> None:
+            self.questions.append(dialog.message)
+            dialog.accept()
+
+        self.page.on("dialog", accept)
 
     def go(self, path: str, step: str | None = None):
         """Open `path` on the live server; with `step`, screenshot the page (both widths)."""
@@ -193,23 +199,44 @@ class Visitor:
 
         return next(c["value"] for c in cookies if c["name"] == settings.CSRF_COOKIE_NAME)
 
-    def log_in(self, username: str, password: str = PASSWORD) -> None:
+    def session_of(self, user, *, verified: bool = True, **session_data) -> None:
+        """Be `user` without the login pages (for tests about something else): the session
+        Django's test client makes (second factor passed unless `verified=False`), plus
+        `session_data`, as this browser's session cookie."""
+        from django.conf import settings
+        from django.test import Client
+
+        client = Client()
+        client.force_login(user, otp_verified=verified)
+        if session_data:
+            session = client.session
+            session.update(session_data)
+            session.save()
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+        self.page.context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": self.base_url}]
+        )
+
+    def log_in(self, username: str, password: str = PASSWORD, *, snap: bool = True) -> None:
         """Log in through the login page, then pass the second factor on its pages when
         the role needs one: enrol with the secret the setup page shows (as a person types
-        it into an authenticator app), or enter the code of the enrolled device."""
-        self.go("/accounts/login/", "login")
+        it into an authenticator app), or enter the code of the enrolled device.
+        `snap=False`: no screenshots of these pages (another person's already show them)."""
+        self.go("/accounts/login/", "login" if snap else None)
         self.page.fill("#id_username", username)
         self.page.fill("#id_password", password)
         with self.page.expect_navigation():
             self.page.click("#login-submit")
         if self.path.startswith("/accounts/2fa/setup/"):
-            self.snap("2fa-setup")
+            if snap:
+                self.snap("2fa-setup")
             secret = self.page.text_content("#twofactor-secret") or ""
             self.page.fill("#id_token", totp_from_secret(secret))
             with self.page.expect_navigation():
                 self.page.click("#twofactor-setup-submit")
         elif self.path.startswith("/accounts/2fa/verify/"):
-            self.snap("2fa-verify")
+            if snap:
+                self.snap("2fa-verify")
             self.page.fill("#id_token", totp_of_user(username))
             with self.page.expect_navigation():
                 self.page.click("#twofactor-verify-submit")
