@@ -62,6 +62,8 @@ system-deps:
 
 run: export DEBUG := 1
 run: export WEBHOOK_ALLOW_PRIVATE_URLS := 1
+# Links in the notification emails point at this server.
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: system-deps $(STAMP) messages
 	@mkdir -p $(VAR_DIR)/broker $(VAR_DIR)/broker-processed
 	$(BIN)/python manage.py migrate --noinput

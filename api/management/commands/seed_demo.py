@@ -157,20 +157,20 @@ USERS = [
     {
         "username": "staff",
         "role": Role.STAFF,
-        "display_name": "受理员王芳",
+        "display_name": "王芳",
         "email": "staff@weiquan.example",
         "is_staff": True,
     },
     {
         "username": "mediator",
         "role": Role.MEDIATOR,
-        "display_name": "调解员赵敏",
+        "display_name": "赵敏",
         "email": "mediator@weiquan.example",
     },
     {
         "username": "mediator2",
         "role": Role.MEDIATOR,
-        "display_name": "调解员陈刚",
+        "display_name": "陈刚",
         "email": "mediator2@weiquan.example",
         "mediator_categories": ["electronics", "communication"],
     },
