@@ -29,6 +29,8 @@ urlpatterns = [
     # Staff pages and the mediator workbench (mediation/web/).
     path("staff/", include("mediation.web.staff_urls")),
     path("mediator/", include("mediation.web.urls")),
+    # The parties' view of their case's mediation (consumer and platform).
+    path("mediation/", include("mediation.web.party_urls")),
     # The platform console (api/web/), the regulator dashboard and the public disclosure
     # list (reporting/web/).
     path("console/", include("api.web.urls")),
