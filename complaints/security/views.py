@@ -69,7 +69,7 @@ def setup(request: HttpRequest) -> HttpResponse:
     )
     return render(
         request,
-        "security/setup.html",
+        "web/security/setup.html",
         {"form": form, "qr_svg": qr_svg, "secret": _grouped(secret), "next": next_url},
     )
 
@@ -89,4 +89,4 @@ def verify(request: HttpRequest) -> HttpResponse:
         if second_factor_verify(request=request, token=form.cleaned_data["token"]):
             return HttpResponseRedirect(next_url)
         form.add_error("token", _("验证码不正确或已过期；多次出错后需等待更久才能再试。"))
-    return render(request, "security/verify.html", {"form": form, "next": next_url})
+    return render(request, "web/security/verify.html", {"form": form, "next": next_url})
