@@ -100,6 +100,7 @@ def _pages(refs: dict) -> dict[str, list[str]]:
             "/complaints/new/review/",
             f"/complaints/{s}/evidence/?filed=1",
             *(f"/complaints/{ref}/" for ref in (s, r, m, d)),
+            f"/mediation/{m}/",
         ],
         "staff-unverified": ["/accounts/2fa/setup/"],
         "staff": ["/staff/"],

@@ -192,21 +192,31 @@ def mediator_drafts(mediator, reference: str) -> None:
 
 def parties_confirm(consumer, platform_api, reference: str) -> None:
     """Both parties confirm the version they read: the platform through its API, the
-    consumer with the session of the page (the same API, X-CSRFToken)."""
+    consumer on the case's mediation page, reached from the complaint page."""
     draft = platform_api.get(f"/api/v1/complaints/{reference}/agreement/")
     assert draft.ok, draft.text()
     assert draft.json()["terms"] == TERMS
-    version = draft.json()["version"]
     confirmed = platform_api.post(
-        f"/api/v1/complaints/{reference}/agreement/confirm/", data={"version": version}
+        f"/api/v1/complaints/{reference}/agreement/confirm/",
+        data={"version": draft.json()["version"]},
     )
     assert confirmed.status == 201, confirmed.text()
-    mine = consumer.page.request.post(
-        f"{consumer.base_url}/api/v1/complaints/{reference}/agreement/confirm/",
-        data={"version": version},
-        headers={"X-CSRFToken": consumer.csrf_token()},
-    )
-    assert mine.status == 201, mine.text()
+
+    consumer.go(f"/complaints/{reference}/")
+    page = consumer.page
+    with page.expect_navigation():
+        page.click("#mediation-link")
+    assert consumer.path == f"/mediation/{reference}/"
+    assert TERMS in page.text_content("#agreement-draft")
+    consumer.snap("mediation-draft")
+    page.check("#id_confirm-agree")
+    asked = len(consumer.questions)
+    with page.expect_navigation():
+        page.click("#confirm-submit")
+    assert len(consumer.questions) == asked + 1, "confirming asks first (data-confirm)"
+    assert "已确认" in page.text_content("#confirmed-consumer")
+    assert "已确认" in page.text_content("#confirmed-platform")
+    consumer.snap("mediation-confirmed")
 
 
 def mediator_issues(mediator, reference: str) -> None:
