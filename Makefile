@@ -101,7 +101,7 @@ lint: $(STAMP)
 # updates its section of docs/performance.md. Needs PostgreSQL on 127.0.0.1:5432 (user
 # postgres, trust); drops and recreates the database weiquan_bench. The defaults (1 and
 # 5 million complaints, sweep 1 million:100,000) take hours today (docs/performance.md);
-# BENCH_SIZES=200000 BENCH_SWEEP=20000:2000 takes about 10 minutes.
+# BENCH_SIZES=200000 BENCH_SWEEP=20000:2000 takes about 12 minutes (rollups included).
 bench: system-deps $(STAMP)
 	$(BIN)/python bench/run.py --write
 
