@@ -31,6 +31,7 @@ from evidence.models import EvidenceRecord, Kind, Store
 from evidence.services import chain_key, evidence_append, evidence_content
 from mediation.exceptions import DocumentPending
 from mediation.models import Agreement, AgreementConfirmation, EndNotice
+from mediation.services import mediator_action
 
 PDF = "application/pdf"
 SYSTEM = Actor.system("documents")
@@ -90,15 +91,7 @@ def agreement_draft(
             "fulfilment_days": days,
         }
 
-    complaint_record_action(
-        complaint_id,
-        name="agreement_drafted",
-        actor=actor,
-        allowed_status=(Status.MEDIATING,),
-        permitted=lambda c: actor.is_mediator_of(c),
-        apply=apply,
-        at=at,
-    )
+    mediator_action(complaint_id, name="agreement_drafted", actor=actor, apply=apply, at=at)
     return Agreement.objects.get(complaint_id=complaint_id)
 
 

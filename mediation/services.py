@@ -42,6 +42,27 @@ def lock_platform(platform_id: int) -> Platform:
     return Platform.objects.select_for_update().get(pk=platform_id)
 
 
+def mediator_action(
+    complaint_id: int,
+    *,
+    name: str,
+    actor: Actor,
+    apply,
+    at: datetime | None,
+    allowed_status: tuple[str, ...] = (Status.MEDIATING,),
+):
+    """A recorded step of the case that only its assigned mediator takes."""
+    return complaint_record_action(
+        complaint_id,
+        name=name,
+        actor=actor,
+        allowed_status=allowed_status,
+        permitted=lambda c: actor.is_mediator_of(c),
+        apply=apply,
+        at=at,
+    )
+
+
 @transaction.atomic
 def guarantee_deposit_record(
     *,
@@ -129,14 +150,13 @@ def mediator_recuse(
             "reason": reason,
         }
 
-    return complaint_record_action(
+    return mediator_action(
         complaint_id,
         name="mediator_recused",
         actor=actor,
-        allowed_status=CASE_STATUSES,
-        permitted=lambda c: actor.is_mediator_of(c),
         apply=apply,
         at=at,
+        allowed_status=CASE_STATUSES,
     )
 
 
@@ -223,15 +243,7 @@ def session_schedule(
             "participants": names,
         }
 
-    complaint_record_action(
-        complaint_id,
-        name="session_scheduled",
-        actor=actor,
-        allowed_status=(Status.MEDIATING,),
-        permitted=lambda c: actor.is_mediator_of(c),
-        apply=apply,
-        at=at,
-    )
+    mediator_action(complaint_id, name="session_scheduled", actor=actor, apply=apply, at=at)
     return created[0]
 
 
@@ -267,14 +279,13 @@ def session_record(
         session.save()
         return {"session": session.pk, "state": session.state, "minutes": minutes}
 
-    complaint_record_action(
+    mediator_action(
         complaint_id,
         name="session_cancelled" if cancelled else "session_held",
         actor=actor,
-        allowed_status=CASE_STATUSES,
-        permitted=lambda c: actor.is_mediator_of(c),
         apply=apply,
         at=at,
+        allowed_status=CASE_STATUSES,
     )
     return MediationSession.objects.get(pk=session_id)
 
@@ -296,15 +307,7 @@ def mediation_propose(
         created.append(proposal)
         return {"proposal": proposal.pk, "terms": terms, "amount": str(value)}
 
-    complaint_record_action(
-        complaint_id,
-        name="mediation_proposed",
-        actor=actor,
-        allowed_status=(Status.MEDIATING,),
-        permitted=lambda c: actor.is_mediator_of(c),
-        apply=apply,
-        at=at,
-    )
+    mediator_action(complaint_id, name="mediation_proposed", actor=actor, apply=apply, at=at)
     return created[0]
 
 

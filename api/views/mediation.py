@@ -64,6 +64,17 @@ def _party_reader(complaint: Complaint, actor: Actor, action: str) -> None:
         raise TransitionForbidden(action=action, role=actor.role)
 
 
+def _case_and_body(
+    request, reference: str, body_class: type[serializers.Serializer]
+) -> tuple[Actor, Complaint, dict]:
+    """The caller, the case in the URL (scoped: 404) and the request body, validated."""
+    actor = actor_of(request)
+    complaint = case_for(actor, reference)
+    body = body_class(data=request.data)
+    body.is_valid(raise_exception=True)
+    return actor, complaint, dict(body.validated_data)
+
+
 def _client_ip(request) -> str | None:
     # REMOTE_ADDR as the WSGI server saw it; behind a proxy, configure the proxy to set it.
     return request.META.get("REMOTE_ADDR") or None
@@ -98,11 +109,8 @@ class CaseNotesView(APIView):
     @extend_schema(request=CaseNoteCreateSerializer, responses={201: CaseNoteSerializer})
     def post(self, request, reference: str):
         """Add a note; notes are never changed or deleted."""
-        actor = actor_of(request)
-        complaint = case_for(actor, reference)
-        body = CaseNoteCreateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        note = services.case_note_add(complaint=complaint, actor=actor, **body.validated_data)
+        actor, complaint, body = _case_and_body(request, reference, CaseNoteCreateSerializer)
+        note = services.case_note_add(complaint=complaint, actor=actor, **body)
         return Response(CaseNoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
 
@@ -158,13 +166,8 @@ class SessionsView(APIView):
     @extend_schema(request=SessionCreateSerializer, responses={201: SessionSerializer})
     def post(self, request, reference: str):
         """Schedule a session (the assigned mediator); the parties are told."""
-        actor = actor_of(request)
-        complaint = case_for(actor, reference)
-        body = SessionCreateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        session = services.session_schedule(
-            complaint_id=complaint.pk, actor=actor, **body.validated_data
-        )
+        actor, complaint, body = _case_and_body(request, reference, SessionCreateSerializer)
+        session = services.session_schedule(complaint_id=complaint.pk, actor=actor, **body)
         return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
 
 
@@ -174,12 +177,9 @@ class SessionRecordView(APIView):
     @extend_schema(request=SessionRecordSerializer, responses=SessionSerializer)
     def post(self, request, reference: str, pk: int):
         """Record the minutes of a session held (调解笔录), or that it was cancelled."""
-        actor = actor_of(request)
-        complaint = case_for(actor, reference)
-        body = SessionRecordSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        actor, complaint, body = _case_and_body(request, reference, SessionRecordSerializer)
         session = services.session_record(
-            complaint_id=complaint.pk, session_id=pk, actor=actor, **body.validated_data
+            complaint_id=complaint.pk, session_id=pk, actor=actor, **body
         )
         return Response(SessionSerializer(session).data)
 
@@ -246,13 +246,10 @@ class MediationProposalsView(APIView):
     )
     def post(self, request, reference: str):
         """Put a settlement to both parties (the assigned mediator)."""
-        actor = actor_of(request)
-        complaint = case_for(actor, reference)
-        body = MediationProposalCreateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        proposal = services.mediation_propose(
-            complaint_id=complaint.pk, actor=actor, **body.validated_data
+        actor, complaint, body = _case_and_body(
+            request, reference, MediationProposalCreateSerializer
         )
+        proposal = services.mediation_propose(complaint_id=complaint.pk, actor=actor, **body)
         return Response(MediationProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
 
 
@@ -262,12 +259,9 @@ class MediationProposalReplyView(APIView):
     @extend_schema(request=ProposalReplySerializer, responses=MediationProposalSerializer)
     def post(self, request, reference: str, pk: int):
         """Accept or decline the mediator's proposal (the consumer or the platform), once."""
-        actor = actor_of(request)
-        complaint = case_for(actor, reference)
-        body = ProposalReplySerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        actor, complaint, body = _case_and_body(request, reference, ProposalReplySerializer)
         proposal = services.mediation_proposal_reply(
-            complaint_id=complaint.pk, proposal_id=pk, actor=actor, **body.validated_data
+            complaint_id=complaint.pk, proposal_id=pk, actor=actor, **body
         )
         return Response(MediationProposalSerializer(proposal).data)
 
@@ -342,13 +336,8 @@ class AgreementView(APIView):
     def put(self, request, reference: str):
         """Draft or redraft (the assigned mediator); a change needs both confirmations again.
         Issue it with the `sign_agreement` transition, with the same terms and amount."""
-        actor = actor_of(request)
-        complaint = case_for(actor, reference)
-        body = AgreementDraftSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        agreement = agreements.agreement_draft(
-            complaint_id=complaint.pk, actor=actor, **body.validated_data
-        )
+        actor, complaint, body = _case_and_body(request, reference, AgreementDraftSerializer)
+        agreement = agreements.agreement_draft(complaint_id=complaint.pk, actor=actor, **body)
         return Response(AgreementSerializer(agreement).data)
 
 
@@ -358,16 +347,13 @@ class AgreementConfirmView(APIView):
     @extend_schema(request=AgreementConfirmSerializer, responses={201: ConfirmationSerializer})
     def post(self, request, reference: str):
         """Confirm the draft you read (time, IP and user agent are recorded)."""
-        actor = actor_of(request)
-        complaint = case_for(actor, reference)
-        body = AgreementConfirmSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        actor, complaint, body = _case_and_body(request, reference, AgreementConfirmSerializer)
         confirmation = agreements.agreement_confirm(
             complaint_id=complaint.pk,
             actor=actor,
             ip=_client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            **body.validated_data,
+            **body,
         )
         return Response(ConfirmationSerializer(confirmation).data, status=status.HTTP_201_CREATED)
 
@@ -466,13 +452,8 @@ class RecuseView(APIView):
     def post(self, request, reference: str):
         """The assigned mediator steps aside for a conflict of interest (回避); the least
         loaded other mediator takes the case."""
-        actor = actor_of(request)
-        complaint = case_for(actor, reference)
-        body = ReasonBodySerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        complaint = services.mediator_recuse(
-            complaint_id=complaint.pk, actor=actor, **body.validated_data
-        )
+        actor, complaint, body = _case_and_body(request, reference, ReasonBodySerializer)
+        complaint = services.mediator_recuse(complaint_id=complaint.pk, actor=actor, **body)
         return Response(_assignment(complaint))
 
 
@@ -482,20 +463,17 @@ class ReassignView(APIView):
     @extend_schema(request=ReassignSerializer, responses=CaseAssignmentSerializer)
     def post(self, request, reference: str):
         """Staff hand the case to another mediator, with a reason."""
-        actor = actor_of(request)
-        complaint = case_for(actor, reference)
-        body = ReassignSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        actor, complaint, body = _case_and_body(request, reference, ReassignSerializer)
         if not actor.is_staff_member:
             raise TransitionForbidden(action="reassign", role=actor.role)
-        mediator = User.objects.filter(username=body.validated_data["mediator"]).first()
+        mediator = User.objects.filter(username=body["mediator"]).first()
         if mediator is None:
             raise DomainValidationError({"mediator": "No such mediator."})
         complaint = services.mediator_reassign(
             complaint_id=complaint.pk,
             actor=actor,
             mediator=mediator,
-            reason=body.validated_data["reason"],
+            reason=body["reason"],
         )
         return Response(_assignment(complaint))
 
@@ -507,15 +485,12 @@ class MediationClockView(APIView):
     def post(self, request, reference: str):
         """Pause the mediation clock for testing or appraisal (with a reason), or resume it;
         the paused days are added to the mediation limit (Order 121 art. 22)."""
-        actor = actor_of(request)
-        complaint = case_for(actor, reference)
-        body = ClockSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        if body.validated_data["action"] == "pause":
+        actor, complaint, body = _case_and_body(request, reference, ClockSerializer)
+        if body["action"] == "pause":
             complaint = mediation_pause(
                 complaint_id=complaint.pk,
                 actor=actor,
-                reason=body.validated_data.get("reason", ""),
+                reason=body.get("reason", ""),
             )
         else:
             complaint = mediation_resume(complaint_id=complaint.pk, actor=actor)
@@ -559,12 +534,9 @@ class FulfilmentReportView(APIView):
     def post(self, request, reference: str):
         """The platform reports the agreed remedy done; the consumer may object within the
         window, and silence closes the case as resolved."""
-        actor = actor_of(request)
-        complaint = case_for(actor, reference)
-        body = FulfilmentSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        actor, complaint, body = _case_and_body(request, reference, FulfilmentSerializer)
         complaint = fulfilment_report(
-            complaint_id=complaint.pk, actor=actor, note=body.validated_data.get("note", "")
+            complaint_id=complaint.pk, actor=actor, note=body.get("note", "")
         )
         return Response(_fulfilment(complaint))
 
@@ -576,12 +548,9 @@ class FulfilmentObjectionView(APIView):
     def post(self, request, reference: str):
         """The consumer says the remedy did not arrive: the case goes to a mediator, with
         advance compensation proposed where it is eligible."""
-        actor = actor_of(request)
-        complaint = case_for(actor, reference)
-        body = FulfilmentSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        actor, complaint, body = _case_and_body(request, reference, FulfilmentSerializer)
         complaint = fulfilment_object(
-            complaint_id=complaint.pk, actor=actor, reason=body.validated_data.get("reason", "")
+            complaint_id=complaint.pk, actor=actor, reason=body.get("reason", "")
         )
         return Response(_fulfilment(complaint))
 
