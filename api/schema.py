@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
@@ -32,6 +33,13 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
             "description": "Platforms send `Authorization: Api-Key <key>`; "
             "the key is shown once by `create_api_key`.",
         }
+
+
+class VerifiedSessionScheme(SessionScheme):
+    """The web login's session cookie; staff, mediators and regulators also need the second
+    factor (403 `second_factor_required` without it)."""
+
+    target_class = "api.authentication.VerifiedSessionAuthentication"
 
 
 class ProblemSerializer(serializers.Serializer):
