@@ -846,7 +846,7 @@ class RecoveryListView(generics.ListAPIView):
         state = request.query_params.get("state")
         if state:
             if state not in Recovery.State.values:
-                raise DomainValidationError({"state": f"One of {', '.join(Recovery.State)}."})
+                raise serializers.ValidationError({"state": f"One of {', '.join(Recovery.State)}."})
             qs = qs.filter(state=state)
         if request.query_params.get("platform"):
             qs = qs.filter(platform__code=request.query_params["platform"])

@@ -28,6 +28,7 @@ from complaints.actors import Actor
 from complaints.choices import Role, Status
 from complaints.exceptions import WeiquanError
 from complaints.models import Complaint, Merchant, Platform, User
+from complaints.selectors import MediatorPool
 from complaints.services import complaint_file, fulfilment_report, mediation_pause
 from complaints.sweep import RULES as SWEEP_RULES
 from complaints.validators import uscc_check_character
@@ -889,7 +890,9 @@ class Command(BaseCommand):
         ref = {"complaint_id": complaint.pk, "actor": actor, "at": at}
         if action.startswith("rule:"):
             # The sweep's own rule, applied to this complaint at the time it fell due.
-            SWEEP_RULE[action.removeprefix("rule:")].apply(complaint.pk, at)
+            with transaction.atomic():
+                locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+                SWEEP_RULE[action.removeprefix("rule:")].apply(locked, at, MediatorPool())
         elif action == "pause":
             mediation_pause(**ref, **params)
         elif action == "report":
