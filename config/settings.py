@@ -280,6 +280,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "api.tasks.complete_erasures",
         "schedule": 24 * 3600.0,
     },
+    "fold-statistics": {
+        "task": "reporting.tasks.fold_statistics",
+        "schedule": float(os.environ.get("STATISTICS_FOLD_SECONDS", "2")),
+    },
     "reporting-periodic-reports": {
         "task": "reporting.tasks.request_periodic_reports",
         # Asks only for reports not made yet (last month's and quarter's): a few times a

@@ -22,9 +22,12 @@ Metrics (`metric`, `bucket`), all counted in the cells of the complaint's filing
 Days are whole calendar days between Asia/Shanghai dates, so the stored histograms
 give exact medians at day resolution.
 
-Every increment is also added to the bounded rollups (`StatRollup`, `rollup_deltas`)
-in the same statement's transaction: the summary reads those, the cube serves the
-day-level time series and periods that do not start and end on month boundaries.
+An event's increments are first appended to the journal (`StatJournal`, one row per
+event, in the event's transaction: `journal_add`); `statistics_fold` moves a batch of
+journal rows into the counters (`StatCounter`, the day-level cube) and the bounded
+rollups (`StatRollup`, `rollup_deltas`) in one transaction. The summary reads the
+rollups, the cube serves the day-level time series and periods that do not start and
+end on month boundaries; both fold what is pending first.
 """
 
 from __future__ import annotations
@@ -36,12 +39,12 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from django.db import connection
+from django.db import connection, transaction
 
 from complaints.choices import Status
 from complaints.models import Complaint, Platform, User
 from complaints.privacy import mask_text
-from reporting.models import Grain, StatCounter, StatRollup
+from reporting.models import Grain, StatCounter, StatJournal, StatRollup
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -291,14 +294,61 @@ def counters_add(
 
     Safe under concurrency on PostgreSQL: the upsert takes the row lock, so two
     transactions adding to one cell serialise on it and neither increment is lost.
-    Rows go in key order, and the counters always before the rollups, so two events
+    Rows go in key order, and the counters always before the rollups, so two folds
     touching the same cells lock them in the same order and cannot deadlock each
-    other. The rollups' coarse rows (a month of the whole country) are shared by
-    every event of the month: the receiver runs at the end of the change, so such a
-    row stays locked only for what is left of its transaction (docs/reporting.md).
+    other. Only `statistics_fold` and tests call it: the rollups' coarse rows (a month
+    of the whole country) are shared by every event of the month, and writing them
+    in each event's transaction made every filing wait for the one before it.
     `codes` (platform id to code) saves a query when the caller has the platform.
     """
     if not deltas:
         return
     _upsert(StatCounter, KEY_COLUMNS, deltas)
     _upsert(StatRollup, ROLLUP_COLUMNS, rollup_deltas(deltas, codes or platform_codes(deltas)))
+
+
+def journal_add(deltas: Mapping[CellKey, list[int]]) -> None:
+    """Append one event's increments to the journal (one INSERT, no shared row)."""
+    if deltas:
+        StatJournal.objects.create(
+            cells=[[key[0], key[1].isoformat(), *key[2:], n, fen]
+                   for key, (n, fen) in sorted(deltas.items())]
+        )  # fmt: skip
+
+
+FOLD_BATCH = 5000
+
+
+def statistics_fold(limit: int = FOLD_BATCH) -> int:
+    """Add up to `limit` pending journal rows to the counters; how many were added.
+
+    The rows are deleted in the transaction that adds them, so each is added exactly
+    once: a crash rolls back both, and two folds at once take different rows (SKIP
+    LOCKED on PostgreSQL; SQLite has one writer at a time). Their increments are
+    summed first, so a batch writes each counter and rollup row once.
+    """
+    with transaction.atomic():
+        rows = list(
+            StatJournal.objects.select_for_update(skip_locked=True)
+            .order_by("id")
+            .values_list("id", "cells")[:limit]
+        )
+        if not rows:
+            return 0
+        StatJournal.objects.filter(id__in=[pk for pk, _ in rows]).delete()
+        total: dict[CellKey, list[int]] = defaultdict(lambda: [0, 0])
+        for _, cells in rows:
+            for *key, n, fen in cells:
+                cell = total[(key[0], date.fromisoformat(key[1]), *key[2:])]
+                cell[0] += n
+                cell[1] += fen
+        counters_add({key: value for key, value in total.items() if value != [0, 0]})
+    return len(rows)
+
+
+def statistics_fold_all() -> int:
+    """Fold until nothing is pending (what a reader or the beat task calls)."""
+    folded = 0
+    while batch := statistics_fold():
+        folded += batch
+    return folded

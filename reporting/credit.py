@@ -19,7 +19,7 @@ from django.utils import timezone
 from complaints.choices import Outcome
 from complaints.models import Platform
 from complaints.privacy import mask_text
-from reporting.counters import shanghai_date
+from reporting.counters import shanghai_date, statistics_fold_all
 from reporting.models import Grain, StatCounter
 from reporting.selectors import yuan
 
@@ -109,6 +109,7 @@ def score_of(parts: dict[str, float]) -> float:
 
 
 def _tallies(start: date, end: date) -> list[Tally]:
+    statistics_fold_all()
     names = dict(Platform.objects.values_list("pk", "name"))
     tallies: dict[tuple, Tally] = {}
     window = StatCounter.objects.filter(day__gte=start, day__lte=end, metric__in=METRICS)

@@ -147,6 +147,32 @@ class StatRollup(models.Model):
         return f"{self.month} {self.dimension}:{self.value} {self.metric}:{self.bucket} {self.n}"
 
 
+class StatJournal(models.Model):
+    """Statistics increments not yet added to the counters (统计流水): append-only.
+
+    Each complaint event inserts one row, in its own transaction, holding the counter
+    increments it makes (`reporting.counters.event_deltas`); `statistics_fold` later
+    deletes a batch of rows and adds their sum to `StatCounter` and `StatRollup` in one
+    transaction. An event's row therefore commits or rolls back with the event, and
+    is added to the counters exactly once (deleted in the transaction that adds it),
+    while no two filings wait on each other for a shared counter row: the coarse
+    rollup rows are written only by the fold. Readers fold what is pending before
+    they read (reporting/selectors.py), so figures are never behind a committed event.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    # [[grain, "YYYY-MM-DD", region, platform_id, category, issue_type, merchant,
+    #   metric, bucket, n, fen], ...]
+    cells = models.JSONField()
+
+    class Meta:
+        verbose_name = _("统计流水")
+        verbose_name_plural = _("统计流水")
+
+    def __str__(self) -> str:
+        return f"{self.pk}: {len(self.cells)} cells"
+
+
 class Rating(models.Model):
     """The consumer's rating of how a closed complaint ended (满意度评价), once."""
 

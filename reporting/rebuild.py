@@ -15,20 +15,24 @@ from reporting.counters import (
     RollupKey,
     event_deltas,
     rollup_deltas,
+    statistics_fold_all,
 )
-from reporting.models import StatCounter, StatRollup
+from reporting.models import StatCounter, StatJournal, StatRollup
 
 BATCH = 2000
 
 
 def counters_snapshot() -> dict[CellKey, tuple[int, int]]:
-    """Every non-zero counter cell as {key: (n, fen)}: what rebuilt and kept must share."""
+    """Every non-zero counter cell as {key: (n, fen)}, the journal folded first: what
+    rebuilt and kept must share."""
+    statistics_fold_all()
     rows = StatCounter.objects.exclude(n=0, fen=0).values_list(*KEY_COLUMNS, "n", "fen")
     return {tuple(row[:-2]): (row[-2], row[-1]) for row in rows}
 
 
 def rollups_snapshot() -> dict[RollupKey, tuple[int, int]]:
-    """Every non-zero rollup row as {key: (n, fen)}."""
+    """Every non-zero rollup row as {key: (n, fen)}, the journal folded first."""
+    statistics_fold_all()
     rows = StatRollup.objects.exclude(n=0, fen=0).values_list(*ROLLUP_COLUMNS, "n", "fen")
     return {tuple(row[:-2]): (row[-2], row[-1]) for row in rows}
 
@@ -38,12 +42,15 @@ def statistics_rebuild() -> int:
     """Replace every counter and rollup with ones recomputed from all complaint events;
     the counter cell count.
 
-    On PostgreSQL the tables are locked first (EXCLUSIVE: reads go on, writes wait),
-    so an event committed meanwhile is either seen here or counted after.
+    On PostgreSQL the journal is locked first (EXCLUSIVE: reads go on, writes wait
+    for this to commit), so every event committed before the lock is read here and
+    its journal row dropped, and an event committed after it journals its increments
+    after this commits; then the counters and rollups, in the order a fold writes
+    them.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            for model in (StatCounter, StatRollup):  # the order counters_add writes them
+            for model in (StatJournal, StatCounter, StatRollup):
                 cursor.execute(f"LOCK TABLE {model._meta.db_table} IN EXCLUSIVE MODE")
     totals: dict[CellKey, list[int]] = defaultdict(lambda: [0, 0])
     complaints = (
@@ -79,6 +86,7 @@ def statistics_rebuild() -> int:
             for key, (n, fen) in deltas.items():
                 totals[key][0] += n
                 totals[key][1] += fen
+    StatJournal.objects.all().delete()
     StatCounter.objects.all().delete()
     cells = [
         StatCounter(**dict(zip(KEY_COLUMNS, key, strict=True)), n=n, fen=fen)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from reporting.counters import ComplaintFacts, counters_add, event_deltas
+from reporting.counters import ComplaintFacts, event_deltas, journal_add
 
 
 def count_event(sender, *, complaint, event, actor, name, **kwargs) -> None:
-    """Add the event to the statistics in the transaction that wrote it: never lost,
-    never counted twice (a rolled-back change takes its increments with it)."""
-    counters_add(
+    """Journal the event's increments in the transaction that wrote it: never lost,
+    never counted twice (a rolled-back change takes its increments with it; the fold
+    adds each journal row once)."""
+    journal_add(
         event_deltas(
             ComplaintFacts.of(complaint),
             name=event.name,
@@ -16,6 +17,5 @@ def count_event(sender, *, complaint, event, actor, name, **kwargs) -> None:
             to_status=event.to_status,
             payload=event.payload,
             at=event.created_at,
-        ),
-        codes={complaint.platform_id: complaint.platform.code},
+        )
     )

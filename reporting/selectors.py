@@ -6,7 +6,9 @@ queries reads the rows of its own filter only, (months x figures) or (months x
 values), whatever the number of complaints. A period that does not start on the 1st
 or end on the last day of a month, and a city or county, are summed from the
 day-level cube (`StatCounter`) instead, which grows with the complaints; so does the
-time series by day.
+time series by day. Each read first folds the statistics journal (reporting.counters),
+so it counts every event committed before it (except those another fold is adding
+at that very moment).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from complaints.choices import Category, IssueType, Outcome, Role, Status
 from complaints.models import Platform
 from complaints.privacy import mask_text
 from complaints.selectors import region_name
-from reporting.counters import ALL_TIME, EVERY_PLATFORM
+from reporting.counters import ALL_TIME, EVERY_PLATFORM, statistics_fold_all
 from reporting.exceptions import OutsideRegion, StatisticsForbidden
 from reporting.models import Grain, Report, StatCounter, StatRollup
 
@@ -196,7 +198,9 @@ def _summary_rows_from_cells(f: StatsFilter, top: int) -> dict:
 
 
 def statistics_summary(f: StatsFilter, *, top: int = 10) -> dict:
-    """Every figure of `GET /api/v1/stats/summary/` for the filter (6 queries)."""
+    """Every figure of `GET /api/v1/stats/summary/` for the filter (6 queries, after
+    folding what the journal holds: one more when it is empty)."""
+    statistics_fold_all()
     rows = _summary_rows(f, top) if whole_months(f) else _summary_rows_from_cells(f, top)
     figures: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for row in rows["figures"]:
@@ -314,6 +318,7 @@ def statistics_timeseries(f: StatsFilter, *, interval: str, metric: str) -> list
     """One point per day, week or month from `f.start` to `f.end`, zeros included (1 query)."""
     if f.start is None or f.end is None:
         raise ValueError("A time series needs both ends of its period.")
+    statistics_fold_all()
     counter, bucket = TIMESERIES_METRICS[metric]
     rows = (
         _cells(f)

@@ -19,3 +19,12 @@ def request_periodic_reports() -> None:
     from reporting.reports import reports_request_due
 
     reports_request_due()
+
+
+@shared_task
+def fold_statistics() -> int:
+    """Beat: add the statistics journal to the counters (readers fold too; this keeps
+    what they find pending small)."""
+    from reporting.counters import statistics_fold_all
+
+    return statistics_fold_all()

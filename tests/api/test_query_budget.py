@@ -83,8 +83,8 @@ def test_respond_query_count_is_fixed(consumer, platform, django_assert_num_quer
         f"/api/v1/complaints/{first.reference}/transitions/respond/", RESPOND, format="json"
     )
     assert response.status_code == 200, response.content  # and the region names are read
-    # key, complaint, lock, update, event, evidence (blob, chain, record, head), counters
-    # and their rollups, the consumer (statistics mask their name in merchant labels),
+    # key, complaint, lock, update, event, evidence (blob, chain, record, head), the
+    # statistics journal row, the consumer (statistics mask their name in merchant labels),
     # the answer's reload, savepoints: the same for every complaint
     with django_assert_num_queries(RESPOND_QUERIES):
         response = client.post(
@@ -93,7 +93,7 @@ def test_respond_query_count_is_fixed(consumer, platform, django_assert_num_quer
     assert response.status_code == 200, response.content
 
 
-RESPOND_QUERIES = 18
+RESPOND_QUERIES = 17
 
 
 # PostgreSQL: the plans of the request path over a table with some thousands of rows.

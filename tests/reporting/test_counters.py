@@ -14,7 +14,7 @@ from complaints.actors import Actor
 from complaints.choices import Status
 from complaints.models import Complaint
 from complaints.services import complaint_file, complaint_record_action, complaint_transition
-from reporting.counters import counters_add, event_deltas, shanghai_date
+from reporting.counters import counters_add, event_deltas, shanghai_date, statistics_fold_all
 from reporting.models import Grain, StatCounter, StatRollup
 from reporting.rebuild import counters_snapshot, rollups_snapshot, statistics_rebuild
 from reporting.services import rating_record
@@ -26,6 +26,7 @@ pytestmark = pytest.mark.django_db
 
 
 def cell(metric: str, bucket: str = "", grain: str = Grain.CUBE, **filters) -> tuple[int, int]:
+    statistics_fold_all()
     rows = StatCounter.objects.filter(grain=grain, metric=metric, bucket=bucket, **filters)
     return sum(r.n for r in rows), sum(r.fen for r in rows)
 
@@ -36,6 +37,7 @@ def test_filing_counts_the_complaint_on_its_beijing_filing_day(consumer, platfor
         "submitted", consumer=consumer, platform_code="shop", at=at(2026, 11, 2, 1, 30)
     )
     # then it counts once, on 2 Nov, with its claimed amount in fen
+    statistics_fold_all()
     row = StatCounter.objects.get(grain=Grain.CUBE, metric="filed")
     assert (row.day.isoformat(), row.region, row.platform_id) == (
         "2026-11-02",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from complaints.services import complaint_file
+from reporting.counters import statistics_fold_all
 from reporting.models import Grain, StatCounter
 from reporting.rebuild import counters_snapshot, statistics_rebuild
 from tests.complaints.test_concurrency import run_together
@@ -29,6 +30,7 @@ def test_concurrent_filings_into_one_cell_are_all_counted(consumer, platform):
 
     assert run_together(*[file_five] * 6) == ["ok"] * 6
     # then the one cell holds all thirty, and a rebuild agrees
+    statistics_fold_all()
     filed = StatCounter.objects.get(grain=Grain.CUBE, metric="filed")
     assert (filed.n, filed.fen) == (30, 30 * 129900)
     kept = counters_snapshot()

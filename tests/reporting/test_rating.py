@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from evidence.models import EvidenceRecord
+from reporting.counters import statistics_fold_all
 from reporting.models import Grain, Rating, StatCounter
 from tests.api.clients import client_for
 from tests.helpers import PROBLEM
@@ -30,6 +31,7 @@ def test_consumer_rates_a_closed_complaint_once(consumer, platform):
     event = complaint.events.get(name="rated")
     assert event.payload == {"score": 4, "comment": "处理及时"}
     assert EvidenceRecord.objects.filter(event=event).exists()
+    statistics_fold_all()
     assert StatCounter.objects.get(grain=Grain.CUBE, metric="rating", bucket="4").n == 1
     # and a second rating is refused
     again = rate(consumer, complaint, {"score": 1})
