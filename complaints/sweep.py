@@ -177,7 +177,8 @@ def _lock_batch(rule: SweepRule, now: datetime, size: int, failed: set[int]) -> 
     qs = (
         Complaint.objects.filter(rule.query(now))
         .exclude(pk__in=failed)
-        .select_related("platform", "merchant")
+        # the consumer: the statistics mask their name in the merchant's label
+        .select_related("platform", "merchant", "consumer")
         .order_by(rule.order_by)
     )
     if connection.features.has_select_for_update_skip_locked:

@@ -93,7 +93,11 @@ def evidence_append(
         raise RuntimeError("evidence_append must run inside the change's transaction")
     sha256 = hashlib.sha256(content).hexdigest()
     if store == Store.BLOB:
-        EvidenceBlob.objects.get_or_create(sha256=sha256, defaults={"data": content})
+        # One INSERT ... ON CONFLICT DO NOTHING: the same bytes are stored once (an
+        # event's document is nearly always new, so a SELECT first is wasted).
+        EvidenceBlob.objects.bulk_create(
+            [EvidenceBlob(sha256=sha256, data=content)], ignore_conflicts=True
+        )
     else:
         storage.store_bytes(content, sha256)
         # Again after commit: a purge of another case holding the same bytes may have
