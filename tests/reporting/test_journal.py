@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from django.core.management import CommandError
 from django.db import connection, transaction
 
 from complaints.services import complaint_file
@@ -168,3 +169,17 @@ def test_a_filing_does_not_wait_for_a_fold(consumer, platform):
     assert results["held"] == 1
     assert statistics_fold_all() == 1
     assert _filed() == (2, 2 * 129900)
+
+
+@pytest.mark.django_db
+def test_the_fold_command_folds_what_is_pending(consumer, platform):
+    _file(consumer, platform)
+    assert run_command("fold_statistics") == "Folded 1 statistics journal rows.\n"
+    assert _filed() == (1, 129900)
+    assert run_command("fold_statistics") == "Folded 0 statistics journal rows.\n"
+
+
+@pytest.mark.django_db
+def test_the_fold_command_refuses_a_bad_interval():
+    with pytest.raises(CommandError, match="positive"):
+        run_command("fold_statistics", "--every", "0")
