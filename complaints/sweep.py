@@ -2,14 +2,15 @@
 
 Every rule selects complaints by state and due time (indexed), locks a batch with
 `SKIP LOCKED` so that several sweeps share the work instead of repeating it, and
-handles each complaint in its own savepoint through the ordinary transition code: a
-second run finds nothing left to do, and one bad row does not stop the rest.
+applies the rule to each complaint in memory through the ordinary transition code
+(`transition_prepare`, `action_prepare`): a second run finds nothing left to do, and
+a complaint the rule refuses is left out of the batch without stopping the rest.
 
-What a batch can share, it shares (docs/performance.md): its complaints are locked
-and loaded with their platform and merchant in one query and handed to the services
-as they are (`complaint_transition_locked`), not locked and read again one by one,
-and mediators are assigned from one reading of their loads (`MediatorPool`), not
-from a count over every case per complaint.
+The batch is then written set-based (docs/performance.md): its complaints are locked
+and loaded with what the transitions need in one query, mediators are assigned from
+one reading of their loads (`MediatorPool`), and `complaints_record_many` writes the
+complaints, their events, evidence records, statistics, webhooks and notifications in
+a fixed number of statements per batch, in the batch's transaction.
 """
 
 from __future__ import annotations
@@ -31,9 +32,11 @@ from complaints.exceptions import WeiquanError
 from complaints.models import Complaint
 from complaints.selectors import MediatorPool
 from complaints.services import (
+    PreparedChange,
+    action_prepare,
     bring_to_mediator,
-    complaint_record_action_locked,
-    complaint_transition_locked,
+    complaints_record_many,
+    transition_prepare,
 )
 
 logger = logging.getLogger(__name__)
@@ -45,22 +48,22 @@ class SweepRule:
     name: str
     query: Callable[[datetime], Q]
     order_by: str
-    # (the locked complaint, the sweep's time, the batch's mediator pool)
-    apply: Callable[[Complaint, datetime, MediatorPool], object]
+    # (the locked complaint, the sweep's time, the batch's mediator pool): the change
+    # made in memory, or a WeiquanError
+    prepare: Callable[[Complaint, datetime, MediatorPool], PreparedChange]
 
 
 def _recorded(name: str, status: str, apply: Callable[[Complaint, datetime, MediatorPool], dict]):
     """A sweep step that records an event on a complaint without changing its state."""
 
-    def run(complaint: Complaint, now: datetime, pool: MediatorPool) -> object:
-        return complaint_record_action_locked(
+    def run(complaint: Complaint, now: datetime, pool: MediatorPool) -> PreparedChange:
+        return action_prepare(
             complaint,
             name=name,
             actor=SYSTEM,
             allowed_status=(status,),
             permitted=lambda c: True,
             apply=lambda c: apply(c, now, pool),
-            at=now,
         )
 
     return run
@@ -90,9 +93,9 @@ def _remind_mediation(c: Complaint, now: datetime, pool: MediatorPool) -> dict:
     return {"mediation_due": c.mediation_due.isoformat()}
 
 
-def _fire(name: str, **params) -> Callable[[Complaint, datetime, MediatorPool], object]:
-    def run(complaint: Complaint, now: datetime, pool: MediatorPool) -> object:
-        return complaint_transition_locked(
+def _fire(name: str, **params) -> Callable[[Complaint, datetime, MediatorPool], PreparedChange]:
+    def run(complaint: Complaint, now: datetime, pool: MediatorPool) -> PreparedChange:
+        return transition_prepare(
             complaint, name=name, actor=SYSTEM, at=now, params=params, choose_mediator=pool
         )
 
@@ -199,17 +202,19 @@ def sweep_deadlines(*, now: datetime | None = None, batch_size: int | None = Non
             with transaction.atomic():
                 batch = _lock_batch(rule, now, size, failed)
                 pool = MediatorPool()
+                changes = []
                 for complaint in batch:
                     try:
-                        with transaction.atomic():
-                            rule.apply(complaint, now, pool)
-                        done[rule.name] += 1
+                        changes.append(rule.prepare(complaint, now, pool))
                     except WeiquanError as exc:
-                        failed.add(complaint.pk)
+                        failed.add(complaint.pk)  # its instance is dropped, never saved
                         done["failed"] += 1
                         logger.warning(
                             "sweep %s skipped complaint %s: %s", rule.name, complaint.pk, exc
                         )
+                if changes:
+                    complaints_record_many(changes, name=rule.name, actor=SYSTEM, at=now)
+                    done[rule.name] += len(changes)
             if len(batch) < size:
                 break
     return done

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from evidence.services import evidence_preserve_event
+from complaints.batching import defer
+from evidence.services import evidence_preserve_events
 
 
 def preserve_event(sender, *, complaint, event, actor, name, **kwargs) -> None:
-    """Preserve each complaint event in the transaction that wrote it."""
-    evidence_preserve_event(complaint=complaint, event=event, actor=actor)
+    """Preserve each complaint event in the transaction that wrote it (a batch's at
+    once, complaints.batching)."""
+    defer(evidence_preserve_events, (complaint, event, actor))

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from complaints import batching
 from complaints.actors import Actor
 from complaints.choices import Role
 from complaints.exceptions import (
@@ -89,43 +90,76 @@ def evidence_append(
     at: datetime | None = None,
 ) -> EvidenceRecord:
     """Preserve `content` as the next record of `chain`; must run inside a transaction."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("evidence_append must run inside the change's transaction")
-    sha256 = hashlib.sha256(content).hexdigest()
-    if store == Store.BLOB:
-        # One INSERT ... ON CONFLICT DO NOTHING: the same bytes are stored once (an
-        # event's document is nearly always new, so a SELECT first is wasted).
-        EvidenceBlob.objects.bulk_create(
-            [EvidenceBlob(sha256=sha256, data=content)], ignore_conflicts=True
-        )
-    else:
-        storage.store_bytes(content, sha256)
-        # Again after commit: a purge of another case holding the same bytes may have
-        # deleted the file since (it could not see this uncommitted record).
-        transaction.on_commit(partial(storage.store_bytes, content, sha256), robust=True)
-    head, _created = EvidenceChain.objects.select_for_update().get_or_create(
-        key=chain, defaults={"head_hash": GENESIS}
-    )
     record = EvidenceRecord(
         chain=chain,
-        seq=head.length + 1,
         complaint=complaint,
         event=event,
         kind=kind,
         description=description,
         file_name=file_name,
-        sha256=sha256,
+        sha256=hashlib.sha256(content).hexdigest(),
         size=len(content),
         media_type=media_type,
         store=store,
         created_at=at or timezone.now(),
-        prev_hash=head.head_hash,
         **_actor_fields(actor),
     )
-    record.record_hash = record_hash(record)
-    record.save(force_insert=True)
-    EvidenceChain.objects.filter(key=chain).update(length=record.seq, head_hash=record.record_hash)
-    return record
+    (saved,) = _append_many([(record, content)])
+    return saved
+
+
+def _lock_heads(keys: list[str]) -> dict[str, EvidenceChain]:
+    """Lock the chains' head rows (in key order), creating the missing ones."""
+    heads = {
+        h.key: h
+        for h in EvidenceChain.objects.select_for_update().filter(key__in=keys).order_by("key")
+    }
+    missing = [key for key in keys if key not in heads]
+    if missing:
+        EvidenceChain.objects.bulk_create(
+            [EvidenceChain(key=key, head_hash=GENESIS) for key in missing], ignore_conflicts=True
+        )
+        heads.update(
+            (h.key, h)
+            for h in EvidenceChain.objects.select_for_update()
+            .filter(key__in=missing)
+            .order_by("key")
+        )
+    return heads
+
+
+def _append_many(entries: list[tuple[EvidenceRecord, bytes]]) -> list[EvidenceRecord]:
+    """Append unsaved records (with their content) to their chains, in list order: one
+    INSERT for the blobs, one for the records, one UPDATE of the chain heads, whatever
+    the number of records. Must run inside the change's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("evidence_append must run inside the change's transaction")
+    blobs = {r.sha256: content for r, content in entries if r.store == Store.BLOB}
+    if blobs:
+        # INSERT ... ON CONFLICT DO NOTHING: the same bytes are stored once (an event's
+        # document is nearly always new, so a SELECT first would be wasted).
+        EvidenceBlob.objects.bulk_create(
+            [EvidenceBlob(sha256=h, data=data) for h, data in sorted(blobs.items())],
+            ignore_conflicts=True,
+        )
+    for record, content in entries:
+        if record.store != Store.BLOB:
+            storage.store_bytes(content, record.sha256)
+            # Again after commit: a purge of another case holding the same bytes may
+            # have deleted the file since (it could not see this uncommitted record).
+            transaction.on_commit(partial(storage.store_bytes, content, record.sha256), robust=True)
+    heads = _lock_heads(sorted({record.chain for record, _ in entries}))
+    records = []
+    for record, _ in entries:
+        head = heads[record.chain]
+        record.seq = head.length + 1
+        record.prev_hash = head.head_hash
+        record.record_hash = record_hash(record)
+        head.length, head.head_hash = record.seq, record.record_hash
+        records.append(record)
+    EvidenceRecord.objects.bulk_create(records)
+    batching.bulk_set(list(heads.values()), ["length", "head_hash"])
+    return records
 
 
 def event_document(event: ComplaintEvent, complaint: Complaint) -> bytes:
@@ -144,19 +178,27 @@ def event_document(event: ComplaintEvent, complaint: Complaint) -> bytes:
     )
 
 
-def evidence_preserve_event(*, complaint: Complaint, event: ComplaintEvent, actor: Actor) -> None:
-    """Receiver of `complaint_transitioned`: every event becomes a record in the same commit."""
-    evidence_append(
-        chain=chain_key(complaint),
-        complaint=complaint,
-        event=event,
-        kind=EVENT_KINDS.get(event.name, Kind.EVENT),
-        content=event_document(event, complaint),
-        media_type=JSON,
-        description=event.name,
-        actor=actor,
-        at=event.created_at,
-    )
+def evidence_preserve_events(items: list[tuple[Complaint, ComplaintEvent, Actor]]) -> None:
+    """Each event becomes a record in the same commit; a batch's at once
+    (complaints.batching: the sweep's)."""
+    entries = []
+    for complaint, event, actor in items:
+        content = event_document(event, complaint)
+        record = EvidenceRecord(
+            chain=chain_key(complaint),
+            complaint=complaint,
+            event=event,
+            kind=EVENT_KINDS.get(event.name, Kind.EVENT),
+            description=event.name,
+            sha256=hashlib.sha256(content).hexdigest(),
+            size=len(content),
+            media_type=JSON,
+            store=Store.BLOB,
+            created_at=event.created_at,
+            **_actor_fields(actor),
+        )
+        entries.append((record, content))
+    _append_many(entries)
 
 
 def _may_upload(complaint: Complaint, actor: Actor) -> bool:

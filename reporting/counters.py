@@ -307,13 +307,18 @@ def counters_add(
     _upsert(StatRollup, ROLLUP_COLUMNS, rollup_deltas(deltas, codes or platform_codes(deltas)))
 
 
-def journal_add(deltas: Mapping[CellKey, list[int]]) -> None:
-    """Append one event's increments to the journal (one INSERT, no shared row)."""
-    if deltas:
-        StatJournal.objects.create(
-            cells=[[key[0], key[1].isoformat(), *key[2:], n, fen]
-                   for key, (n, fen) in sorted(deltas.items())]
-        )  # fmt: skip
+def journal_add(deltas: list[Mapping[CellKey, list[int]]]) -> None:
+    """Append events' increments to the journal: one INSERT of one row holding their
+    sum (one event's, or a batch's: complaints.batching), no shared row."""
+    total: dict[CellKey, list[int]] = defaultdict(lambda: [0, 0])
+    for event_deltas_ in deltas:
+        for key, (n, fen) in event_deltas_.items():
+            total[key][0] += n
+            total[key][1] += fen
+    cells = [[key[0], key[1].isoformat(), *key[2:], n, fen]
+             for key, (n, fen) in sorted(total.items()) if n or fen]  # fmt: skip
+    if cells:
+        StatJournal.objects.create(cells=cells)
 
 
 FOLD_BATCH = 5000
