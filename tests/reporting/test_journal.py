@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError
 from django.db import connection, transaction
 
+from complaints.models import Complaint
 from complaints.services import complaint_file
 from reporting.counters import statistics_fold, statistics_fold_all
 from reporting.models import Grain, StatCounter, StatJournal
@@ -87,23 +88,33 @@ def _on_postgres(test):
     return pytest.mark.postgres(test)
 
 
-def _hold_in_thread(work, inside: threading.Event, release: threading.Event, results: dict):
-    """Run `work` in a transaction on its own connection and keep it open until released."""
+def _start(work, results: dict, key: str) -> threading.Thread:
+    """Run `work` on a connection of its own; its result (or exception) in results[key]."""
 
     def run():
         try:
-            with transaction.atomic():
-                results["held"] = work()
-                inside.set()
-                assert release.wait(WAIT)
+            results[key] = work()
         except Exception as exc:  # reported by the test, not lost in the thread
-            results["held"] = exc
+            results[key] = exc
         finally:
             connection.close()
 
     thread = threading.Thread(target=run)
     thread.start()
     return thread
+
+
+def _hold(work, inside: threading.Event, release: threading.Event, results: dict):
+    """`_start` `work` in a transaction that stays open until released."""
+
+    def held():
+        with transaction.atomic():
+            done = work()
+            inside.set()
+            assert release.wait(WAIT)
+        return done
+
+    return _start(held, results, "held")
 
 
 @_on_postgres
@@ -113,24 +124,16 @@ def test_two_folds_at_once_count_every_event_once(consumer, platform):
         _file(consumer, platform, order_number=f"SO-{n}")
     # and a first fold holding two of them inside its open transaction
     inside, release, results = threading.Event(), threading.Event(), {}
-    first = _hold_in_thread(lambda: statistics_fold(limit=2), inside, release, results)
-
-    def other():
-        try:
-            results["other"] = statistics_fold()
-        finally:
-            connection.close()
-
-    second = threading.Thread(target=other)
+    first = _hold(lambda: statistics_fold(limit=2), inside, release, results)
     try:
         assert inside.wait(WAIT)
         # when a second fold starts meanwhile (it skips the held rows, takes the third,
         # then waits for the first to release the counter rows they share)
-        second.start()
+        second = _start(statistics_fold, results, "other")
     finally:
         release.set()
         first.join(WAIT)
-        second.join(WAIT)
+    second.join(WAIT)
     # then the two took different rows, and every filing is counted once, as a rebuild
     # counts it
     assert (results["held"], results["other"]) == (2, 1)
@@ -145,27 +148,18 @@ def test_a_filing_does_not_wait_for_a_fold(consumer, platform):
     # given a fold holding the month's national rollup rows inside its open transaction
     _file(consumer, platform)
     inside, release, results = threading.Event(), threading.Event(), {}
-    first = _hold_in_thread(statistics_fold, inside, release, results)
-    finished = threading.Event()
-
-    def other():
-        try:
-            _file(consumer, platform, order_number="SO-2")
-            finished.set()
-        finally:
-            connection.close()
-
-    second = threading.Thread(target=other)
+    first = _hold(statistics_fold, inside, release, results)
     try:
         assert inside.wait(WAIT)
         # when a consumer files meanwhile, into the same cells
-        second.start()
+        second = _start(lambda: _file(consumer, platform, order_number="SO-2"), results, "other")
+        second.join(WAIT)
         # then the filing commits while the fold is still open
-        assert finished.wait(WAIT)
+        assert not second.is_alive()
+        assert isinstance(results["other"], Complaint), results
     finally:
         release.set()
         first.join(WAIT)
-        second.join(WAIT)
     assert results["held"] == 1
     assert statistics_fold_all() == 1
     assert _filed() == (2, 2 * 129900)
