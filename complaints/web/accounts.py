@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from complaints.choices import Role
 from complaints.models import User
 from complaints.models.preferences import remember_language
+from complaints.security.lockout import LockoutMessageMixin
 from complaints.verification import (
     CODE_TTL,
     CodeRefused,
@@ -34,8 +35,9 @@ from complaints.verification import (
 from complaints.web.forms import WebFormMixin
 
 
-class LoginForm(WebFormMixin, auth_forms.AuthenticationForm):
-    """Django's login form, rendered accessibly; the username is the phone or email."""
+class LoginForm(LockoutMessageMixin, WebFormMixin, auth_forms.AuthenticationForm):
+    """Django's login form, rendered accessibly; the username is the phone or email. A
+    locked login says so, and until when, rather than "wrong password"."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -208,6 +208,8 @@ def test_five_wrong_passwords_lock_the_account_on_every_login_page(staff_user, c
         REMOTE_ADDR="198.51.100.20",
     )
     assert response.status_code == 200 and "_auth_user_id" not in web.session
+    # saying why, not "wrong password"
+    assert "登录失败次数过多" in response.content.decode()
     # and refused attempts are recorded without extending the lock
     assert LoginFailure.objects.filter(username="staff1", refused=True).count() == 2
     # when the window has passed, the password works again
