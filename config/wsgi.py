@@ -6,3 +6,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
+
+from config.content_type import TolerantWSGIRequest  # noqa: E402 (needs the settings)
+
+application.request_class = TolerantWSGIRequest
