@@ -99,8 +99,8 @@ def test_the_summary_reads_only_its_own_rows(consumer, platform, django_assert_m
     _file(consumer, region="440305", category="food")
     statistics_fold_all()
     # a province's summary: the journal found empty (in a savepoint here), then its
-    # province's rows for the figures and each breakdown
-    with django_assert_max_num_queries(9) as captured:
+    # province's rows for the figures and breakdowns, and its top merchants
+    with django_assert_max_num_queries(5) as captured:
         summary = statistics_summary(StatsFilter(region="31"))
     assert summary["total"] == 1
     assert summary["by_region"] == [{"region": "3101", "name": "上海市", "count": 1}]
