@@ -260,6 +260,15 @@ class WeiquanAutoSchema(AutoSchema):
             parameters.append(IDEMPOTENCY_KEY)
         return parameters
 
+    def _get_filter_parameters(self):
+        parameters = super()._get_filter_parameters()
+        for parameter in parameters:
+            # django-filter reads `?updated_after=` as no filter, as an HTML form would
+            # (a list, `?status=`, is checked value by value and refused).
+            if parameter["in"] == "query" and parameter["schema"].get("type") != "array":
+                parameter["allowEmptyValue"] = True
+        return parameters
+
     def _problem_statuses(self) -> set[int]:
         statuses = {429}
         if self.get_auth():

@@ -237,3 +237,35 @@ def _references_for(case, caller: Caller) -> list[str]:
         if visible.filter(status__in=sources).exists():
             visible = visible.filter(status__in=sources)
     return sorted(visible.values_list("reference", flat=True)) or caller.references
+
+
+# What the checks found, pinned.
+
+
+@pytest.mark.parametrize("page_size", ["ten", "", "0", "-5", "2.5", "1_0", "٣"])
+def test_a_page_size_that_is_not_a_whole_number_is_a_400(consumer, page_size):
+    # DRF's cursor pagination quietly used its default page for these
+    response = client_for(consumer).get("/api/v1/complaints/", {"page_size": page_size})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert list(response.json()["errors"]) == ["page_size"]
+
+
+def test_a_page_size_above_the_most_gets_the_most(consumer, platform):
+    for _ in range(3):
+        complaint_in("submitted", consumer=consumer, platform_code="shop")
+    response = client_for(consumer).get("/api/v1/complaints/", {"page_size": 10**30})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 3
+
+
+def test_an_empty_filter_is_documented_as_no_filter(consumer, platform):
+    complaint_in("submitted", consumer=consumer, platform_code="shop")
+    response = client_for(consumer).get("/api/v1/complaints/", {"updated_after": ""})
+    assert len(response.json()["results"]) == 1
+    (parameter,) = [
+        p
+        for p in schema.raw_schema["paths"]["/api/v1/complaints/"]["get"]["parameters"]
+        if p["name"] == "updated_after"
+    ]
+    assert parameter["allowEmptyValue"] is True
