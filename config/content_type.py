@@ -21,4 +21,3 @@ class TolerantWSGIRequest(WSGIRequest):
         except ValueError:
             meta["CONTENT_TYPE"] = ""
             self.content_type, self.content_params = "", {}
-
