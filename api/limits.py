@@ -1,9 +1,13 @@
-"""Request size limits under /api/: 413 problem+json before a byte of the body is read.
+"""Request limits under /api/: 413 problem+json before a byte of the body is read.
 
 A JSON body is small (a complaint, an answer, a message), so it gets a tight limit;
 a multipart upload may carry one evidence file up to the upload limit plus its form
 fields. Django's own DATA_UPLOAD_MAX_MEMORY_SIZE only guards `request.body` and form
 fields, and answers 400; integrators need to tell "too big" from "malformed".
+
+And no NUL byte in the URL (`%00`): PostgreSQL text cannot hold one, so a reference or
+a platform code carrying it would fail in the query (a 500). In the path it names
+nothing (404); in the query string it is a malformed parameter (400).
 """
 
 from __future__ import annotations
@@ -29,6 +33,18 @@ class RequestSizeLimitMiddleware:
 
     def __call__(self, request):
         if request.path.startswith("/api/"):
+            if "\x00" in request.path:
+                return problem_response(request, 404, "not_found", "Not found")
+            nul = sorted({name for name, values in request.GET.lists() if _has_nul(name, values)})
+            if nul:
+                return problem_response(
+                    request,
+                    400,
+                    "invalid_query",
+                    "Invalid query parameter",
+                    "A query parameter holds a NUL byte.",
+                    errors={name: ["No NUL bytes (%00)."] for name in nul},
+                )
             try:
                 length = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:
@@ -44,3 +60,7 @@ class RequestSizeLimitMiddleware:
                     max_bytes=limit,
                 )
         return self.get_response(request)
+
+
+def _has_nul(name: str, values: list[str]) -> bool:
+    return "\x00" in name or any("\x00" in value for value in values)

@@ -64,6 +64,8 @@ TRANSITIONS = sorted(TRANSITION_SERIALIZERS)
 
 STATES = ["submitted", "awaiting_response", "responded", "closed"]
 CALLERS = ["platform", "consumer", "staff"]
+# Mostly a complaint in one of STATES; sometimes a reference no complaint has, as sent.
+TARGETS = st.sampled_from(STATES) | st.sampled_from(["%00", "TS2026%0012", "%2e%2e", "a" * 300])
 
 
 @dataclass
@@ -173,6 +175,11 @@ def snapshot(world: World) -> dict:
     }
 
 
+def reference(world: World, target: str) -> str:
+    complaint = world.complaints.get(target)
+    return complaint.reference if complaint is not None else target
+
+
 def send(world: World, who: str, method: str, path: str, body: bytes, **environ):
     """One request, in a savepoint rolled back after it; returns (response, before, after)."""
     cache.clear()  # throttle counts: the fuzzers send more than a person would
@@ -272,10 +279,10 @@ def uploads(draw) -> tuple[bytes, dict]:
 
 
 @FUZZ
-@given(upload=uploads(), who=st.sampled_from(CALLERS), state=st.sampled_from(STATES))
-def test_random_files_and_odd_names_get_a_clear_answer(world, upload, who, state):
+@given(upload=uploads(), who=st.sampled_from(CALLERS), target=TARGETS)
+def test_random_files_and_odd_names_get_a_clear_answer(world, upload, who, target):
     body, meta = upload
-    path = f"/api/v1/complaints/{world.complaints[state].reference}/evidence/"
+    path = f"/api/v1/complaints/{reference(world, target)}/evidence/"
     response, before, after = send(world, who, "POST", path, body, **meta)
     assert_clear_answer(response, before, after)
     if response.status_code == 201:
@@ -334,10 +341,10 @@ def broken_uploads(draw) -> tuple[bytes, dict]:
 
 
 @FUZZ
-@given(upload=broken_uploads(), who=st.sampled_from(CALLERS), state=st.sampled_from(STATES))
-def test_truncated_and_mislabelled_uploads_get_a_clear_answer(world, upload, who, state):
+@given(upload=broken_uploads(), who=st.sampled_from(CALLERS), target=TARGETS)
+def test_truncated_and_mislabelled_uploads_get_a_clear_answer(world, upload, who, target):
     body, meta = upload
-    path = f"/api/v1/complaints/{world.complaints[state].reference}/evidence/"
+    path = f"/api/v1/complaints/{reference(world, target)}/evidence/"
     assert_clear_answer(*send(world, who, "POST", path, body, **meta))
 
 
@@ -422,10 +429,10 @@ def transition_requests(draw) -> tuple[str, bytes, dict]:
 
 
 @FUZZ
-@given(call=transition_requests(), who=st.sampled_from(CALLERS), state=st.sampled_from(STATES))
-def test_malformed_transitions_get_a_clear_answer(world, call, who, state):
+@given(call=transition_requests(), who=st.sampled_from(CALLERS), target=TARGETS)
+def test_malformed_transitions_get_a_clear_answer(world, call, who, target):
     name, body, meta = call
-    path = f"/api/v1/complaints/{world.complaints[state].reference}/transitions/{name}/"
+    path = f"/api/v1/complaints/{reference(world, target)}/transitions/{name}/"
     assert_clear_answer(*send(world, who, "POST", path, body, **meta))
 
 
@@ -454,3 +461,31 @@ def test_a_content_type_parameter_in_an_unknown_charset_is_a_415_not_a_crash(
     # then the API says it cannot read the body, and nothing is filed
     assert response.status_code == 415
     assert_clear_answer(response, before, after)
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        # On PostgreSQL these reached a query with the NUL and failed there (a 500).
+        ("/api/v1/complaints/%00/evidence/", 404),
+        ("/api/v1/complaints/TS2026%0012/transitions/accept/", 404),
+        ("/api/v1/complaints/TS202612020001/transitions/%00/", 404),
+        ("/api/v1/deposit/?platform=%00", 400),
+        ("/api/v1/recoveries/?platform=sh%00p", 400),
+    ],
+)
+def test_a_nul_byte_in_the_url_is_refused_before_any_query(world, url, status):
+    path, _, query = url.partition("?")
+    for method in ("GET", "POST"):
+        response, before, after = send(
+            world,
+            "staff",
+            method,
+            path,
+            b"{}",
+            QUERY_STRING=query,
+            CONTENT_TYPE="application/json",
+            HTTP_IDEMPOTENCY_KEY="nul-in-the-url",
+        )
+        assert response.status_code == status
+        assert_clear_answer(response, before, after)
