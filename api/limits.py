@@ -40,9 +40,11 @@ class RequestSizeLimitMiddleware:
                 return problem_response(
                     request,
                     400,
-                    "invalid_query",
-                    "Invalid query parameter",
-                    "A query parameter holds a NUL byte.",
+                    # The problem DRF's own validation answers, so that clients need
+                    # no other code: see api.errors.
+                    "invalid",
+                    "Invalid request body",
+                    "One or more fields are invalid.",
                     errors={name: ["No NUL bytes (%00)."] for name in nul},
                 )
             try:
