@@ -175,6 +175,13 @@ RULES: tuple[SweepRule, ...] = (
 )
 
 
+def rule_apply(rule: SweepRule, complaint: Complaint, now: datetime) -> None:
+    """What the sweep does to one complaint the caller holds locked (the demo data
+    replays the sweep on its cases this way)."""
+    change = rule.prepare(complaint, now, MediatorPool())
+    complaints_record_many([change], name=rule.name, actor=SYSTEM, at=now)
+
+
 def _lock_batch(rule: SweepRule, now: datetime, size: int, failed: set[int]) -> list[Complaint]:
     """Lock and load the next batch: what the transitions need, in one query."""
     qs = (

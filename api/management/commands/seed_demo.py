@@ -28,9 +28,9 @@ from complaints.actors import Actor
 from complaints.choices import Role, Status
 from complaints.exceptions import WeiquanError
 from complaints.models import Complaint, Merchant, Platform, User
-from complaints.selectors import MediatorPool
 from complaints.services import complaint_file, fulfilment_report, mediation_pause
 from complaints.sweep import RULES as SWEEP_RULES
+from complaints.sweep import rule_apply
 from complaints.validators import uscc_check_character
 from evidence.log import checkpoint_current
 from mediation.agreements import agreement_confirm, agreement_draft
@@ -892,7 +892,7 @@ class Command(BaseCommand):
             # The sweep's own rule, applied to this complaint at the time it fell due.
             with transaction.atomic():
                 locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
-                SWEEP_RULE[action.removeprefix("rule:")].apply(locked, at, MediatorPool())
+                rule_apply(SWEEP_RULE[action.removeprefix("rule:")], locked, at)
         elif action == "pause":
             mediation_pause(**ref, **params)
         elif action == "report":
