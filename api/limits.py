@@ -6,13 +6,15 @@ fields. Django's own DATA_UPLOAD_MAX_MEMORY_SIZE only guards `request.body` and 
 fields, and answers 400; integrators need to tell "too big" from "malformed".
 
 And no NUL byte in the URL (`%00`): PostgreSQL text cannot hold one, so a reference or
-a platform code carrying it would fail in the query (a 500). In the path it names
-nothing (404); in the query string it is a malformed parameter (400).
+a platform code carrying it would fail in the query (a 500). Under /api/, in the path
+it names nothing (404) and in the query string it is a malformed parameter (400); on
+the web pages either is the 400 page.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 
 from api.errors import problem_response
 
@@ -32,6 +34,11 @@ class RequestSizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if not request.path.startswith("/api/") and (
+            "\x00" in request.path or any(_has_nul(n, v) for n, v in request.GET.lists())
+        ):
+            # A page's filter or address with a NUL byte: the web's 400 page.
+            raise BadRequest("NUL byte in the URL")
         if request.path.startswith("/api/"):
             if "\x00" in request.path:
                 return problem_response(request, 404, "not_found", "Not found")

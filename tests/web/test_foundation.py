@@ -106,3 +106,13 @@ def test_pages_carry_the_language_switch_and_static_files_without_inline_script(
     assert 'action="/i18n/setlang/"' in html
     assert "htmx-2.0.11.min.js" in html
     assert "<script>" not in html
+
+
+@pytest.mark.parametrize(
+    "url", ["/complaints/TS2026%0012/", "/regulator/?platform=%00", "/disclosure/?x%00=1"]
+)
+def test_a_nul_byte_in_a_page_address_is_the_400_page(client_for, url):
+    # PostgreSQL cannot hold a NUL in text: it must never reach a query (a 500 there)
+    response = client_for("regulator").get(url)
+    assert response.status_code == 400
+    assert "text/html" in response["Content-Type"]
