@@ -10,7 +10,8 @@ rate). The server: production's config/gunicorn.py with 3 sync workers (producti
 worker class; 3 rather than its 2 x cores + 1 because PostgreSQL and the load
 generator share the same two cores). Then BENCH_SWEEP (open:due, default
 1000000:100000) builds a database of open complaints and times `sweep_deadlines`
-twice. Finally the evidence verification bench (bench/evidence_verify.py).
+twice. Finally the evidence verification bench (bench/evidence_verify.py) and the PDF
+rendering bench (bench/pdf_render.py).
 
 The user throttle is raised for the run (THROTTLE_USER): one consumer produces all the
 filings here, which production's per-user limit would refuse. The API key keeps
@@ -343,6 +344,7 @@ def main() -> int:
         if args.write:
             write_section(title, command, lines)
     subprocess.run([PY, "bench/evidence_verify.py", *(["--write"] if args.write else [])], cwd=ROOT)
+    subprocess.run([PY, "bench/pdf_render.py", *(["--write"] if args.write else [])], cwd=ROOT)
     return 0
 
 
