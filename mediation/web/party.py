@@ -34,6 +34,8 @@ from mediation.agreements import agreement_confirm
 from mediation.models import Agreement, AgreementConfirmation, MediationProposal
 from mediation.selectors import case_for
 from mediation.services import mediation_proposal_reply
+from mediation.web.display import case_refused
+from mediation.web.selectors import agreement_and_confirmed_parties
 
 PARTY_ROLES = (Role.CONSUMER, Role.PLATFORM)
 Party = AgreementConfirmation.Party
@@ -94,14 +96,7 @@ def _context(
         elif mediating and not mine:
             form = ReplyForm(prefix=f"reply-{p.pk}")
         proposals.append({"proposal": p, "form": form})
-    agreement = (
-        Agreement.objects.filter(complaint=complaint).prefetch_related("confirmations").first()
-    )
-    confirmed = set()
-    if agreement is not None:
-        confirmed = {
-            c.party for c in agreement.confirmations.all() if c.version == agreement.version
-        }
+    agreement, confirmed = agreement_and_confirmed_parties(complaint)
     can_confirm = (
         mediating
         and agreement is not None
@@ -139,15 +134,6 @@ def case(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "web/party/case.html", _context(request, complaint))
 
 
-def _refused(request: HttpRequest, complaint: Complaint, exc: Exception) -> HttpResponse:
-    """A state or race refusal: say so above the page, refreshed."""
-    if isinstance(exc, ConcurrentUpdate):
-        messages.error(request, _("案件刚刚被其他人更新，请查看最新状态后再操作。"))
-    else:
-        messages.error(request, _("案件当前的状态不允许此操作，页面已刷新为最新状态。"))
-    return redirect("party:case", reference=complaint.reference)
-
-
 @require_POST
 @role_required(*PARTY_ROLES)
 def reply(request: HttpRequest, reference: str, proposal_id: int) -> HttpResponse:
@@ -176,7 +162,7 @@ def reply(request: HttpRequest, reference: str, proposal_id: int) -> HttpRespons
             except NotFound:
                 raise Http404 from None
             except (TransitionConflict, ConcurrentUpdate) as exc:
-                return _refused(request, complaint, exc)
+                return case_refused(request, exc, "party:case", complaint.reference)
             else:
                 messages.success(request, _("您的答复已提交，调解员和对方会看到。"))
                 url = reverse("party:case", args=[complaint.reference])
@@ -223,7 +209,7 @@ def confirm(request: HttpRequest, reference: str) -> HttpResponse:
             except NotFound:
                 raise Http404 from None
             except (TransitionConflict, ConcurrentUpdate) as exc:
-                return _refused(request, complaint, exc)
+                return case_refused(request, exc, "party:case", complaint.reference)
             else:
                 messages.success(request, _("您已确认协议草稿；双方都确认后，调解员将出具协议书。"))
                 url = reverse("party:case", args=[complaint.reference])

@@ -133,17 +133,22 @@ class CaseFile:
     compensation: object
 
 
-def case_file(complaint: Complaint, actor: Actor) -> CaseFile:
-    """The whole file of a case for its mediator or staff (notes are theirs alone)."""
-    messages, _unread = thread_read(complaint=complaint, actor=actor)
+def agreement_and_confirmed_parties(complaint: Complaint) -> tuple[Agreement | None, set[str]]:
+    """The case's agreement (if drafted) and the parties who confirmed its current version."""
     agreement = (
         Agreement.objects.filter(complaint=complaint).prefetch_related("confirmations").first()
     )
-    confirmed = set()
-    if agreement is not None:
-        confirmed = {
-            c.party for c in agreement.confirmations.all() if c.version == agreement.version
-        }
+    if agreement is None:
+        return None, set()
+    return agreement, {
+        c.party for c in agreement.confirmations.all() if c.version == agreement.version
+    }
+
+
+def case_file(complaint: Complaint, actor: Actor) -> CaseFile:
+    """The whole file of a case for its mediator or staff (notes are theirs alone)."""
+    messages, _unread = thread_read(complaint=complaint, actor=actor)
+    agreement, confirmed = agreement_and_confirmed_parties(complaint)
     return CaseFile(
         complaint=complaint,
         events=list(complaint.events.order_by("created_at", "id")),
