@@ -1,12 +1,16 @@
-"""Words the staff pages and the workbench share: deadlines, abuse signals, transitions."""
+"""Words the mediation pages share: deadlines, abuse signals, transitions, refusals."""
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from complaints.abuse import AbuseSignal, Signal
+from complaints.exceptions import ConcurrentUpdate
 from complaints.models import Complaint
 from complaints.web.timeline import long_date
 
@@ -61,3 +65,13 @@ def signal_text(signal: AbuseSignal) -> str:
 
 def signal_rows(signals: list[AbuseSignal]) -> list[dict]:
     return [{"code": s.code, "text": signal_text(s), "references": s.references} for s in signals]
+
+
+def case_refused(request: HttpRequest, exc: Exception, page: str, reference: str) -> HttpResponse:
+    """A change the case's state no longer allows, or someone else's change got there
+    first: say which above the case's page (URL name `page`), reloaded."""
+    if isinstance(exc, ConcurrentUpdate):
+        messages.error(request, _("案件刚刚被其他人更新，请查看最新状态后再操作。"))
+    else:
+        messages.error(request, _("案件当前的状态不允许此操作，页面已刷新为最新状态。"))
+    return redirect(page, reference=reference)

@@ -48,7 +48,7 @@ from mediation.models import Agreement, AgreementConfirmation, MediationSession
 from mediation.selectors import case_for
 from mediation.services import CASE_STATUSES, transition_fire
 from mediation.web import forms as f
-from mediation.web.display import deadline_rows, next_deadline
+from mediation.web.display import case_refused, deadline_rows, next_deadline
 from mediation.web.selectors import case_file, workbench_cases
 
 WORKBENCH_ROLES = (Role.MEDIATOR, Role.STAFF)
@@ -347,11 +347,7 @@ def _perform(request, complaint, form, prefix: str, run, done, anchor: str) -> H
         except NotFound:
             raise Http404 from None
         except (TransitionConflict, ConcurrentUpdate) as exc:
-            if isinstance(exc, ConcurrentUpdate):
-                messages.error(request, _("案件刚刚被其他人更新，请查看最新状态后再操作。"))
-            else:
-                messages.error(request, _("案件当前的状态不允许此操作，页面已刷新为最新状态。"))
-            return redirect("mediator:case", reference=complaint.reference)
+            return case_refused(request, exc, "mediator:case", complaint.reference)
         else:
             messages.success(request, done)
             if not case_for_or_none(request, complaint.reference):
