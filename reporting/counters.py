@@ -44,23 +44,21 @@ from django.db import connection, transaction
 from complaints.choices import Status
 from complaints.models import Complaint, Platform, User
 from complaints.privacy import mask_text
-from reporting.models import Grain, StatCounter, StatJournal, StatRollup
+from reporting.models import (
+    COUNTER_KEY,
+    ROLLUP_KEY,
+    Grain,
+    StatCounter,
+    StatJournal,
+    StatRollup,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # (grain, day, region, platform_id, category, issue_type, merchant, metric, bucket)
 CellKey = tuple[str, date, str, int, str, str, str, str, str]
-KEY_COLUMNS = (
-    "grain",
-    "day",
-    "region",
-    "platform_id",
-    "category",
-    "issue_type",
-    "merchant",
-    "metric",
-    "bucket",
-)
+# As columns: the platform is its id.
+KEY_COLUMNS = tuple(StatCounter._meta.get_field(name).attname for name in COUNTER_KEY)
 MERCHANT_METRICS = frozenset({"filed", "outcome", "respond", "compensated", "recovered", "rating"})
 MEDIATION_SUCCESS = {"sign_agreement"}
 MEDIATION_FAILURE = {"fail_mediation", "refer"}
@@ -201,16 +199,7 @@ def event_deltas(
 
 # (dimension, region, platform_id, category, month, value, metric, bucket)
 RollupKey = tuple[str, str, int, str, date, str, str, str]
-ROLLUP_COLUMNS = (
-    "dimension",
-    "region",
-    "platform_id",
-    "category",
-    "month",
-    "value",
-    "metric",
-    "bucket",
-)
+ROLLUP_COLUMNS = ROLLUP_KEY
 # The "month" of the merchants' all-time totals.
 ALL_TIME = date(1, 1, 1)
 EVERY_PLATFORM = 0

@@ -16,6 +16,16 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Complaint, Platform, User
 
+# The columns that name one cell of each statistics table: their unique key, and the
+# key of reporting.counters' upserts and snapshots.
+COUNTER_KEY = (
+    "grain", "day", "region", "platform", "category", "issue_type", "merchant", "metric",
+    "bucket",
+)  # fmt: skip
+ROLLUP_KEY = (
+    "dimension", "region", "platform_id", "category", "month", "value", "metric", "bucket",
+)  # fmt: skip
+
 
 class Grain(models.TextChoices):
     """Which dimensions a counter row carries."""
@@ -55,17 +65,7 @@ class StatCounter(models.Model):
         verbose_name_plural = _("统计计数")
         constraints = [
             models.UniqueConstraint(
-                fields=[
-                    "grain",
-                    "day",
-                    "region",
-                    "platform",
-                    "category",
-                    "issue_type",
-                    "merchant",
-                    "metric",
-                    "bucket",
-                ],
+                fields=list(COUNTER_KEY),
                 name="statcounter_one_row_per_cell",
             ),
         ]
@@ -112,16 +112,7 @@ class StatRollup(models.Model):
             # Its index serves every summary query: the filter's columns first, then
             # the month range.
             models.UniqueConstraint(
-                fields=[
-                    "dimension",
-                    "region",
-                    "platform_id",
-                    "category",
-                    "month",
-                    "value",
-                    "metric",
-                    "bucket",
-                ],
+                fields=list(ROLLUP_KEY),
                 name="statrollup_one_row_per_cell",
             ),
         ]
